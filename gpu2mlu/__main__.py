@@ -1,0 +1,3 @@
+from gpu2mlu.cli import main
+
+raise SystemExit(main())

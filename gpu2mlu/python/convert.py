@@ -1,0 +1,322 @@
+"""Convert one Python source text: find the spans that must change, change only those."""
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+import time
+from typing import Optional
+
+from gpu2mlu.edits import Edit, EditConflict, apply_edits, normalize
+from gpu2mlu.python import apis, literals
+from gpu2mlu.python.context import FileContext
+from gpu2mlu.python.imports import ImportConverter, imports_torch_mlu
+from gpu2mlu.python.insert import (
+    RULE as IMPORT_RULE, anchor_in_head, find_anchor, has_torch_mlu_import, insertion,
+)
+from gpu2mlu.python.names import lookup
+from gpu2mlu.python.triggers import names_pattern, trigger_pattern
+from gpu2mlu.results import Change, Conversion, Finding
+from gpu2mlu.rules import RuleSet
+from gpu2mlu.source import LineIndex
+
+_IMPORT_WORD = re.compile(r"\bimport\b")
+_TORCH_MLU_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch_mlu\b", re.M)
+_INDENTED_TORCH_IMPORT = re.compile(r"^[ \t]+(?:import[ \t][^\r\n#]*\btorch\b|from[ \t]+torch\b)(?!_)", re.M)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class ParseError(Exception):
+    """The file is not valid Python for this interpreter; it is copied unchanged."""
+
+
+class ConversionError(Exception):
+    """The converter produced code that does not parse: an internal error, reported, never written."""
+
+
+def convert_python(text: str, rules: RuleSet, timing: Optional[dict] = None) -> Conversion:
+    timing = timing if timing is not None else {}
+    t0 = time.perf_counter()
+    triggered = trigger_pattern(rules).search(text) is not None
+    _add(timing, "scan", t0)
+    if not triggered:
+        return _insert_only(text, rules, timing)
+    return _convert_full(text, rules, timing)
+
+
+def _add(timing: dict, key: str, since: float) -> float:
+    now = time.perf_counter()
+    timing[key] = timing.get(key, 0.0) + now - since
+    return now
+
+
+def _parse(text: str, timing: dict) -> ast.Module:
+    t0 = time.perf_counter()
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        raise ParseError(f"line {exc.lineno}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
+        raise ParseError(str(exc) or type(exc).__name__) from None
+    finally:
+        _add(timing, "parse", t0)
+
+
+def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
+    """No rule word anywhere: at most `import torch_mlu` is needed, found from the file's head."""
+    if _TORCH_MLU_IMPORT.search(text):
+        return Conversion(text)
+    index = LineIndex(text)
+    t0 = time.perf_counter()
+    head, complete = anchor_in_head(text, index)
+    _add(timing, "parse", t0)
+    if head is None:
+        if complete and not _INDENTED_TORCH_IMPORT.search(text):
+            return Conversion(text)
+        return _convert_full(text, rules, timing)
+    anchor = find_anchor(head)
+    if anchor is None:
+        return _convert_full(text, rules, timing)
+    before = any(rules.needs_torch_mlu(t) for t in _anchor_targets(anchor))
+    edit = insertion(text, index, anchor, ["import torch_mlu"], before)
+    return _finish(text, index, [edit], [], anchor, ["import torch_mlu"], timing, reparse=False)
+
+
+def _anchor_targets(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    return []
+
+
+class _Walker:
+    """Visits only the statements that hold a trigger line, and every expression inside them."""
+
+    def __init__(self, ctx: FileContext, lines: list[int]) -> None:
+        self.ctx = ctx
+        self.lines = lines
+        self.decorators: set[int] = set()
+        self.map_location_dicts: set[int] = set()
+
+    def _hit(self, stmt: ast.stmt) -> bool:
+        first = stmt.lineno
+        for deco in getattr(stmt, "decorator_list", ()):
+            first = min(first, deco.lineno)
+        i = bisect.bisect_left(self.lines, first)
+        return i < len(self.lines) and self.lines[i] <= stmt.end_lineno
+
+    def block(self, body: list[ast.stmt]) -> None:
+        for stmt in body:
+            if self._hit(stmt) and not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                self.statement(stmt)
+
+    def statement(self, stmt: ast.stmt) -> None:
+        for field, value in ast.iter_fields(stmt):
+            if isinstance(value, list):
+                if value and isinstance(value[0], ast.stmt):
+                    self.block(value)
+                    continue
+                for item in value:
+                    if isinstance(item, ast.excepthandler):
+                        if item.type is not None:
+                            self.expr(item.type, item)
+                        self.block(item.body)
+                    elif hasattr(ast, "match_case") and isinstance(item, ast.match_case):
+                        if item.guard is not None:
+                            self.expr(item.guard, item)
+                        self.block(item.body)
+                    elif isinstance(item, ast.AST):
+                        if field == "decorator_list":
+                            self.decorators.add(id(item))
+                        self.expr(item, stmt)
+            elif isinstance(value, ast.AST):
+                self.expr(value, stmt)
+
+    def expr(self, root: ast.AST, parent: ast.AST) -> None:
+        stack = [(root, parent)]
+        while stack:
+            node, parent = stack.pop()
+            self.visit(node, parent)
+            for child in ast.iter_child_nodes(node):
+                stack.append((child, node))
+
+    def visit(self, node: ast.AST, parent: ast.AST) -> None:
+        ctx = self.ctx
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            called = isinstance(parent, ast.Call) and parent.func is node
+            if isinstance(node, ast.Attribute):
+                apis.convert_method(ctx, node, called)
+            if isinstance(parent, ast.Attribute) and parent.value is node:
+                return  # not the outermost piece of a dotted chain
+            chain = apis.chain_of(node)
+            if chain is None:
+                return
+            res = apis.convert_chain(ctx, chain)
+            if res is None or res.found is None:
+                return
+            if called:
+                apis.convert_call(ctx, parent, res)
+                if res.qualified in ctx.rules.profiler_calls:
+                    apis.convert_profiler_call(ctx, parent)
+            else:
+                apis.convert_bare_reference(ctx, node, res, id(node) in self.decorators)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if isinstance(parent, (ast.Expr, ast.JoinedStr, ast.FormattedValue)):
+                return  # docstrings and f-string pieces
+            if _is_log_call(parent):
+                return
+            as_key = (isinstance(parent, ast.Dict) and id(parent) not in self.map_location_dicts
+                      and any(k is node for k in parent.keys)) or (
+                isinstance(parent, ast.Subscript) and parent.slice is node)
+            literals.convert_string(ctx, node, as_key)
+        elif isinstance(node, ast.JoinedStr):
+            if not _is_log_call(parent) and not isinstance(parent, ast.Expr):
+                literals.convert_fstring(ctx, node)
+        elif isinstance(node, ast.keyword) and node.arg == "map_location" and isinstance(node.value, ast.Dict):
+            self.map_location_dicts.add(id(node.value))
+
+
+def _is_log_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id == "print"
+    return isinstance(func, ast.Attribute) and func.attr in literals.LOG_METHODS
+
+
+def _imports(tree: ast.Module, text: str, index: LineIndex, rules: RuleSet, ctx_findings: list):
+    """Pass 1: every import statement, with whether it runs at module level."""
+    converter = ImportConverter(text, index, rules)
+    lines = sorted({index.line_of(m.start()) for m in _IMPORT_WORD.finditer(text)})
+    statements: list[ast.stmt] = []
+
+    def block(body, module_level):
+        for stmt in body:
+            i = bisect.bisect_left(lines, stmt.lineno)
+            if i >= len(lines) or lines[i] > stmt.end_lineno:
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                statements.append(stmt)
+                converter.visit(stmt, module_level)
+                continue
+            inner_level = module_level and not isinstance(stmt, _SCOPES)
+            for value in ast.iter_fields(stmt):
+                items = value[1] if isinstance(value[1], list) else []
+                if items and isinstance(items[0], ast.stmt):
+                    block(items, inner_level)
+                for item in items:
+                    if isinstance(item, ast.excepthandler) or (
+                            hasattr(ast, "match_case") and isinstance(item, ast.match_case)):
+                        block(item.body, inner_level)
+
+    block(tree.body, True)
+    return converter.plan, statements
+
+
+def _package_findings(ctx: FileContext, statements: list[ast.stmt]) -> None:
+    packages = ctx.rules.packages
+    for stmt in statements:
+        if isinstance(stmt, ast.Import):
+            modules = [(a.name, a) for a in stmt.names]
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+            modules = [(f"{stmt.module}.{a.name}", a) for a in stmt.names]
+        else:
+            continue
+        for name, alias in modules:
+            parts = name.split(".")
+            for key in (".".join(parts[:2]), parts[0]):
+                if key in packages:
+                    line = getattr(alias, "lineno", stmt.lineno)
+                    ctx.flag(line, "GM301", key, suggestion=packages[key])
+                    break
+
+
+def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
+    tree = _parse(text, timing)
+    t0 = time.perf_counter()
+    index = LineIndex(text)
+    plan, statements = _imports(tree, text, index, rules, [])
+    ctx = FileContext(text, index, rules, plan)
+    _package_findings(ctx, statements)
+    pattern = trigger_pattern(rules)
+    lines = {index.line_of(m.start()) for m in pattern.finditer(text)}
+    bound = [
+        b.local for b in plan.bindings.values()
+        if b.new_local != b.local or (b.qualified.startswith("torch.") and lookup(rules, b.qualified.split(".")))
+    ]
+    extra = names_pattern(bound)
+    if extra is not None:
+        lines.update(index.line_of(m.start()) for m in extra.finditer(text))
+    walker = _Walker(ctx, sorted(lines))
+    walker.block(tree.body)
+    edits = list(plan.edits) + ctx.edits
+    anchor = None
+    added: list[str] = []
+    if edits or ctx.extra_imports or not has_torch_mlu_import(tree) or True:
+        anchor = find_anchor(tree)
+    if anchor is not None:
+        if not has_torch_mlu_import(tree):
+            added.append("import torch_mlu")
+        for module in ctx.extra_imports:
+            line = f"import {module}"
+            if line not in added and not (module == "torch_mlu" and "import torch_mlu" in added):
+                added.append(line)
+        if added:
+            before = id(anchor) in plan.needs_torch_mlu
+            edits.append(insertion(text, index, anchor, added, before))
+    _add(timing, "edit", t0)
+    return _finish(text, index, edits, ctx.findings, anchor, added, timing, reparse=True)
+
+
+def _finish(text, index, edits, findings, anchor, added, timing, reparse) -> Conversion:
+    t0 = time.perf_counter()
+    try:
+        edits = normalize(edits)
+    except EditConflict as exc:
+        raise ConversionError(f"conflicting edits: {exc}") from None
+    new_text = apply_edits(text, edits) if edits else text
+    _add(timing, "edit", t0)
+    if reparse and new_text != text:
+        t1 = time.perf_counter()
+        try:
+            ast.parse(new_text)
+        except SyntaxError as exc:
+            raise ConversionError(f"converted code does not parse (line {exc.lineno}: {exc.msg})") from None
+        finally:
+            _add(timing, "parse", t1)
+    changes = _changes(text, index, edits, anchor, added)
+    unique = sorted(set(findings), key=lambda f: (f.line, f.id, f.message))
+    return Conversion(new_text, tuple(changes), tuple(unique))
+
+
+def _changes(text: str, index: LineIndex, edits: list[Edit], anchor, added: list[str]) -> list[Change]:
+    """One record per changed input line and rule; added import lines separately."""
+    clusters: list[list] = []  # [first line, last line, [edits]]
+    for edit in edits:
+        if edit.rule == IMPORT_RULE:
+            continue
+        first = index.line_of(edit.start)
+        last = index.line_of(max(edit.start, edit.end - 1))
+        if clusters and first <= clusters[-1][1]:
+            clusters[-1][1] = max(clusters[-1][1], last)
+            clusters[-1][2].append(edit)
+        else:
+            clusters.append([first, last, [edit]])
+    changes: list[Change] = []
+    for first, last, group in clusters:
+        start = index.starts[first - 1]
+        end = index.line_span(last)[1]
+        before = text[start:end]
+        shifted = [Edit(e.start - start, e.end - start, e.text, e.rule) for e in group]
+        after = apply_edits(before, shifted)
+        rules = list(dict.fromkeys(e.rule for e in group))
+        for rule in rules:
+            changes.append(Change(first, rule, before.strip(), after.strip()))
+    if anchor is not None:
+        line = anchor.end_lineno
+        for stmt in added:
+            changes.append(Change(line, IMPORT_RULE, "", stmt, added=True))
+    changes.sort(key=lambda c: (c.line, not c.added))
+    return changes

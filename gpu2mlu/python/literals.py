@@ -1,0 +1,119 @@
+"""String literals whose whole value is a CUDA device, backend, profiler key or variable name."""
+from __future__ import annotations
+
+import ast
+import re
+from typing import Optional
+
+from gpu2mlu.python.context import FileContext
+
+_PREFIX = re.compile(r"[rRuUbBfF]*")
+_DEVICE = re.compile(r"(?P<dev>[a-z]+)(?P<rest>(?::\d+)?|:\{[^{}]*\}|:%[dis])\Z")
+_BACKEND_PAIR = re.compile(r"(?P<dev>[a-z]+):(?P<backend>[a-z]+)")
+
+# Where a literal is prose or a label rather than a device: never touched.
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "log", "print"})
+
+
+def _body_span(ctx: FileContext, node: ast.expr) -> Optional[tuple[int, int, str]]:
+    """(start, end, quote-less text) of a plain one-piece string literal, else None."""
+    start, end = ctx.index.start_of(node), ctx.index.end_of(node)
+    source = ctx.text[start:end]
+    m = _PREFIX.match(source)
+    prefix = m.group()
+    if "b" in prefix.lower() or "f" in prefix.lower():
+        return None
+    rest = source[len(prefix):]
+    quote = rest[:3] if rest[:3] in ('"""', "'''") else rest[:1]
+    if quote not in ('"', "'", '"""', "'''") or not rest.endswith(quote) or len(rest) < 2 * len(quote):
+        return None
+    body = rest[len(quote):len(rest) - len(quote)]
+    if body != node.value:  # escapes or implicit concatenation: leave it alone
+        return None
+    body_start = start + len(prefix) + len(quote)
+    return body_start, body_start + len(body), body
+
+
+def _device_value(ctx: FileContext, value: str) -> Optional[str]:
+    m = _DEVICE.match(value)
+    if m and m.group("dev") in ctx.rules.devices:
+        return ctx.rules.devices[m.group("dev")] + m.group("rest")
+    return None
+
+
+def _backend_value(ctx: FileContext, value: str) -> Optional[str]:
+    """'nccl' → 'cncl'; 'cuda:nccl' → 'mlu:cncl'; 'cpu:gloo,cuda:nccl' → 'cpu:gloo,mlu:cncl'."""
+    backends, devices = ctx.rules.backends, ctx.rules.devices
+    if value in backends:
+        return backends[value]
+    parts = value.split(",")
+    pairs = [_BACKEND_PAIR.fullmatch(p) for p in parts]
+    if not all(pairs) or not any(p.group("backend") in backends or p.group("dev") in devices for p in pairs):
+        return None
+    return ",".join(
+        f"{devices.get(p.group('dev'), p.group('dev'))}:{backends.get(p.group('backend'), p.group('backend'))}"
+        for p in pairs
+    )
+
+
+def convert_string(ctx: FileContext, node: ast.Constant, as_key: bool) -> None:
+    """A str constant. `as_key`: a dict key or subscript, where only variable names convert."""
+    value = node.value
+    if not value or len(value) > 64 or not value.isascii():
+        return
+    env = _env(ctx, node, value)
+    if env:
+        return
+    if as_key:
+        return
+    new = _device_value(ctx, value)
+    rule = "device-literal"
+    if new is None:
+        new = _backend_value(ctx, value)
+        rule = "distributed"
+    if new is None:
+        new = ctx.rules.exact_literals.get(value)
+        rule = "profiler" if value.endswith(("_time", "_time_total", "_memory_usage")) else "torch-cuda-api"
+    if new is None:
+        return
+    span = _body_span(ctx, node)
+    if span is not None:
+        ctx.edit(span[0], span[1], new, rule)
+
+
+def _env(ctx: FileContext, node: ast.Constant, value: str) -> bool:
+    rule = ctx.rules.env.get(value)
+    if rule is None:
+        if value.startswith(ctx.rules.nccl_env_prefixes) and value.isupper() and value.replace("_", "").isalnum():
+            ctx.flag(node.lineno, "GM402", value)
+            return True
+        return False
+    if rule.new:
+        span = _body_span(ctx, node)
+        if span is not None:
+            ctx.edit(span[0], span[1], rule.new, "env-var")
+    if rule.finding:
+        ctx.flag(node.lineno, rule.finding, value, new=rule.new or "", suggestion=rule.suggestion)
+    return True
+
+
+def convert_fstring(ctx: FileContext, node: ast.JoinedStr) -> None:
+    """f'cuda:{rank}' → f'mlu:{rank}'."""
+    if len(node.values) != 2 or not isinstance(node.values[0], ast.Constant):
+        return
+    if not isinstance(node.values[1], ast.FormattedValue):
+        return
+    head = node.values[0].value
+    if not isinstance(head, str) or ":" not in head or head.index(":") != len(head) - 1:
+        return
+    device = head[:-1]
+    if device not in ctx.rules.devices:
+        return
+    start = ctx.index.start_of(node)
+    source = ctx.text[start:ctx.index.end_of(node)]
+    prefix = _PREFIX.match(source).group()
+    quote = source[len(prefix):len(prefix) + 3] if source[len(prefix):len(prefix) + 3] in ('"""', "'''") else source[len(prefix):len(prefix) + 1]
+    body_start = start + len(prefix) + len(quote)
+    if ctx.text[body_start:body_start + len(head)] != head:
+        return
+    ctx.edit(body_start, body_start + len(device), ctx.rules.devices[device], "device-literal")

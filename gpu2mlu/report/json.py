@@ -1,0 +1,32 @@
+"""report.json: the same content as report.md, for tools."""
+from __future__ import annotations
+
+import json
+
+from gpu2mlu import __version__
+from gpu2mlu.report.model import RunResult
+
+SCHEMA_VERSION = 1
+
+
+def render(run: RunResult) -> str:
+    data = {
+        "tool": "gpu2mlu",
+        "version": __version__,
+        "schema": SCHEMA_VERSION,
+        "input": run.input,
+        "output": run.output,
+        "target": run.line,
+        "changes": [
+            {"file": f.path, "line": c.line, "rule": c.rule, "before": c.before, "after": c.after,
+             "kind": "add" if c.added else "change"}
+            for f in run.files for c in f.changes
+        ],
+        "findings": [
+            {"file": f.path, "line": x.line, "id": x.id, "message": x.message, "suggestion": x.suggestion}
+            for f in run.files for x in f.findings
+        ],
+        "skipped": [{"file": f.path, "reason": f.reason} for f in run.skipped],
+        "summary": run.summary,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,69 @@
+"""report.md: torch_gpu2mlu's change table (same heading, columns and row text), then findings,
+skipped files and a summary."""
+from __future__ import annotations
+
+from gpu2mlu.report.model import RunResult
+from gpu2mlu.rules import load_ruleset
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+
+
+def render(run: RunResult) -> str:
+    out = [
+        "# Cambricon PyTorch Model Migration Report",
+        "## Cambricon PyTorch Changes",
+        "| No. | File | Description |",
+        "| --- | --- | --- |",
+    ]
+    n = 0
+    for f in run.files:
+        seen = set()
+        for c in f.changes:
+            key = (c.line, c.added, c.before, c.after)
+            if key in seen:  # one row per changed line, even when several rules touched it
+                continue
+            seen.add(key)
+            n += 1
+            if c.added:
+                desc = f'add "{c.after}"'
+            else:
+                desc = f'change "{c.before}" to "{c.after}"'
+            out.append(f"| {n} | {_cell(f.path)}:{c.line} | {_cell(desc)} |")
+    findings = [(f.path, x) for f in run.files for x in f.findings]
+    out += ["", "## Needs Manual Attention"]
+    if findings:
+        out += ["| No. | ID | File | Message | Suggestion |", "| --- | --- | --- | --- | --- |"]
+        for i, (path, x) in enumerate(findings, 1):
+            out.append(f"| {i} | {x.id} | {_cell(path)}:{x.line} | {_cell(x.message)} | {_cell(x.suggestion)} |")
+    else:
+        out.append("Nothing: gpu2mlu found no code that needs a human.")
+    out += ["", "## Skipped Files"]
+    if run.skipped:
+        out += ["| No. | File | Reason |", "| --- | --- | --- |"]
+        for i, f in enumerate(run.skipped, 1):
+            out.append(f"| {i} | {_cell(f.path)} | {_cell(f.reason)} |")
+    else:
+        out.append("None: every file was converted or copied.")
+    s = run.summary
+    files = s["files"]
+    out += [
+        "", "## Summary",
+        f"- Input: `{run.input}`",
+        f"- Output: `{run.output}`",
+        f"- Target: torch_mlu for PyTorch {run.line}",
+        f"- Files scanned: {files['scanned']} (converted {files['converted']}, unchanged Python "
+        f"{files['unchanged']}, copied {files['copied']}, symlinks {files['linked']}, skipped {files['skipped']})",
+        f"- Changes: {s['changes']} on {s['changed_lines']} lines",
+        f"- Findings needing manual attention: {s['findings']}",
+    ]
+    if s["changes_by_rule"]:
+        out += ["", "| Rule | Changes |", "| --- | --- |"]
+        out += [f"| {rule} | {count} |" for rule, count in s["changes_by_rule"].items()]
+    if s["findings_by_id"]:
+        specs = load_ruleset(run.line).findings
+        out += ["", "| Finding | Name | Count |", "| --- | --- | --- |"]
+        out += [f"| {fid} | {specs[fid].name if fid in specs else ''} | {count} |"
+                for fid, count in s["findings_by_id"].items()]
+    return "\n".join(out) + "\n"

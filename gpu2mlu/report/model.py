@@ -1,0 +1,63 @@
+"""The run-level result that every report format renders."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from gpu2mlu.results import CONVERTED, COPIED, LINKED, SKIPPED, UNCHANGED, FileResult
+
+TIMING_KEYS = ("scan", "parse", "edit", "read", "write")
+
+
+@dataclass
+class RunResult:
+    input: str
+    output: str
+    line: str
+    files: list[FileResult]
+    report_md: str = ""
+    report_json: str = ""
+    wall_seconds: float = 0.0
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == SKIPPED]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.skipped else 0
+
+
+def summarize(run: RunResult) -> dict:
+    statuses = Counter(f.status for f in run.files)
+    by_rule: Counter = Counter()
+    by_id: Counter = Counter()
+    timing = dict.fromkeys(TIMING_KEYS, 0.0)
+    lines_changed = 0
+    for f in run.files:
+        for change in f.changes:
+            by_rule[change.rule] += 1
+        lines_changed += len({(c.line, c.added, c.after) for c in f.changes})
+        for finding in f.findings:
+            by_id[finding.id] += 1
+        for key, value in f.timing.items():
+            timing[key] = timing.get(key, 0.0) + value
+    timing = {k: round(v, 4) for k, v in timing.items()}
+    timing["total"] = round(run.wall_seconds, 4)
+    return {
+        "files": {
+            "scanned": len(run.files),
+            "converted": statuses[CONVERTED],
+            "unchanged": statuses[UNCHANGED],
+            "copied": statuses[COPIED],
+            "linked": statuses[LINKED],
+            "skipped": statuses[SKIPPED],
+        },
+        "changes": sum(by_rule.values()),
+        "changed_lines": lines_changed,
+        "changes_by_rule": dict(sorted(by_rule.items())),
+        "findings": sum(by_id.values()),
+        "findings_by_id": dict(sorted(by_id.items())),
+        "timing": timing,
+    }

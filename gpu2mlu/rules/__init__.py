@@ -1,0 +1,147 @@
+"""The rule tables (data/*.toml), loaded into one RuleSet per torch_mlu PyTorch line."""
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from gpu2mlu.rules.schema import (
+    DEFAULT_LINE, LINES, CallSpec, Entry, EnvRule, FindingSpec, RuleSet, RuleTableError,
+)
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    import tomli as tomllib
+
+__all__ = ["DEFAULT_LINE", "LINES", "RuleSet", "RuleTableError", "load_ruleset", "load_table"]
+
+
+def load_table(name: str) -> dict:
+    text = resources.files("gpu2mlu.rules").joinpath("data", name).read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleTableError(f"{name}: {exc}") from None
+
+
+def _applies(raw: dict, line: str, where: str) -> bool:
+    lines = raw.get("lines", LINES)
+    bad = set(lines) - set(LINES)
+    if bad:
+        raise RuleTableError(f"{where}: unknown lines {sorted(bad)}")
+    return line in lines
+
+
+def _add(entries: dict, entry: Entry, where: str) -> None:
+    if entry.name in entries:
+        raise RuleTableError(f"{where}: {entry.name} is defined twice for this line")
+    entries[entry.name] = entry
+
+
+def _module_entries(raw: dict, where: str):
+    cuda, mlu, rule = raw["cuda"], raw.get("mlu"), raw["rule"]
+    yield Entry(cuda, rule, target=mlu, is_module=True, closed=raw.get("closed", False))
+    same, renamed = raw.get("same", []), raw.get("renamed", {})
+    missing, flagged = raw.get("missing", {}), raw.get("flagged", {})
+    for member in flagged:
+        if member not in same and member not in renamed:
+            raise RuleTableError(f"{where}: flagged {member} is neither in same nor renamed")
+    overlap = set(missing) & (set(same) | set(renamed))
+    if overlap:
+        raise RuleTableError(f"{where}: {sorted(overlap)} both missing and present")
+    for member in [*same, *renamed]:
+        new = f"{mlu}.{renamed.get(member, member)}" if mlu else None
+        yield Entry(f"{cuda}.{member}", rule, target=new, finding=flagged.get(member))
+    for member, finding in missing.items():
+        yield Entry(f"{cuda}.{member}", rule, finding=finding)
+
+
+def _api_entry(raw: dict, where: str) -> Entry:
+    call = raw.get("call")
+    return Entry(
+        raw["cuda"], raw["rule"], target=raw.get("mlu"), finding=raw.get("finding"),
+        call=CallSpec.from_table(call, where) if call else None,
+    )
+
+
+def _load_api(rs: RuleSet, line: str) -> None:
+    table = load_table("torch_api.toml")
+    entries: dict[str, Entry] = {}
+    for i, raw in enumerate(table.get("module", [])):
+        where = f"torch_api.toml module #{i + 1} ({raw.get('cuda')})"
+        if _applies(raw, line, where):
+            for entry in _module_entries(raw, where):
+                if entry.name in entries and not entry.is_module:
+                    # an [[api]] or a submodule block may refine a member; the member list wins
+                    continue
+                entries[entry.name] = entry
+    for i, raw in enumerate(table.get("api", [])):
+        where = f"torch_api.toml api #{i + 1} ({raw.get('cuda')})"
+        if _applies(raw, line, where):
+            entry = _api_entry(raw, where)
+            base = entries.get(entry.name)
+            if base is not None and base.is_module:
+                raise RuleTableError(f"{where}: {entry.name} is a module")
+            entries[entry.name] = entry  # an [[api]] row refines a module member
+    profiler = set()
+    for raw in table.get("call", []):
+        if raw.get("use_cuda_keyword"):
+            profiler.update(raw["names"])
+    rs.entries = entries
+    rs.profiler_calls = frozenset(profiler)
+    rs.provided_by_torch_mlu = tuple(table["provided_by_torch_mlu"]["prefixes"])
+    api = {"torch.mlu"}
+    for entry in entries.values():
+        if entry.target and rs.needs_torch_mlu(entry.target):
+            api.add(entry.target)
+    api.update(table.get("mlu_only", {}).get("names", []))
+    rs.mlu_api = frozenset(api)
+
+
+def _load_literals(rs: RuleSet) -> None:
+    table = load_table("literals.toml")
+    rs.devices = dict(table["device"])
+    rs.backends = dict(table["backend"])
+    exact = dict(table["exact"])
+    for entry in rs.entries.values():
+        leaf = entry.name.rsplit(".", 1)[-1]
+        if entry.name.startswith("torch.cuda.") and entry.target and leaf.endswith(("Tensor", "Storage")):
+            exact[entry.name] = entry.target  # Tensor.type('torch.cuda.FloatTensor')
+    rs.exact_literals = exact
+
+
+def _load_env(rs: RuleSet) -> None:
+    table = load_table("env.toml")
+    env = {name: EnvRule(new, None) for name, new in table["renamed"].items()}
+    for name, raw in table["different_values"].items():
+        env[name] = EnvRule(raw["mlu"], "GM403", raw["suggestion"])
+    for name in table["missing"]["names"]:
+        env[name] = EnvRule(None, "GM401")
+    rs.env = env
+    rs.nccl_env_prefixes = tuple(table["nccl_prefixes"]["prefixes"])
+
+
+def _load_findings(rs: RuleSet) -> None:
+    table = load_table("findings.toml")
+    rs.findings = {
+        fid: FindingSpec(fid, raw["name"], raw["message"], raw["suggestion"])
+        for fid, raw in table.items()
+    }
+    rs.packages = dict(load_table("packages.toml")["cuda_only"])
+    used = {e.finding for e in rs.entries.values() if e.finding}
+    unknown = used - set(rs.findings)
+    if unknown:
+        raise RuleTableError(f"torch_api.toml uses undefined findings {sorted(unknown)}")
+
+
+@functools.lru_cache(maxsize=None)
+def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
+    """All rules for one PyTorch line of torch_mlu ("2.1", "2.3" or "2.4")."""
+    if line not in LINES:
+        raise RuleTableError(f"unknown torch_mlu PyTorch line {line!r}; choose one of {', '.join(LINES)}")
+    rs = RuleSet(line=line)
+    _load_api(rs, line)
+    _load_literals(rs)
+    _load_env(rs)
+    _load_findings(rs)
+    return rs

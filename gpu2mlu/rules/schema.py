@@ -1,0 +1,85 @@
+"""Typed records for the rule tables, and the checks that keep the tables honest."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+LINES = ("2.1", "2.3", "2.4")  # PyTorch lines of torch_mlu; later releases follow 2.4
+DEFAULT_LINE = "2.4"
+
+
+class RuleTableError(Exception):
+    """A data table is malformed; the message names the file and entry."""
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """Argument rules for calls of one API (see gpu2mlu/python/calls.py)."""
+    insert: Optional[str] = None  # leading positional argument to add
+    insert_unless_positional: Optional[int] = None  # ...unless this many positionals exist
+    insert_unless_keyword: Optional[str] = None  # ...or this keyword is given
+    positional_to_keywords: tuple[str, ...] = ()  # old positional parameters, spelled by keyword
+    rename_keywords: tuple[tuple[str, str], ...] = ()
+    add_keyword: Optional[str] = None  # keyword argument to append (bare decorators get a call)
+    only_with_positional_fewer_than: Optional[int] = None  # rename only calls with fewer positionals
+
+    @classmethod
+    def from_table(cls, raw: dict, where: str) -> "CallSpec":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(raw) - known
+        if unknown:
+            raise RuleTableError(f"{where}: unknown call keys {sorted(unknown)}")
+        values = dict(raw)
+        values["positional_to_keywords"] = tuple(raw.get("positional_to_keywords", ()))
+        values["rename_keywords"] = tuple(sorted(raw.get("rename_keywords", {}).items()))
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one CUDA-side qualified name becomes."""
+    name: str
+    rule: str
+    target: Optional[str] = None  # None: the name stays as it is
+    finding: Optional[str] = None
+    call: Optional[CallSpec] = None
+    is_module: bool = False
+    closed: bool = False  # module: members not listed are unknown to torch_mlu
+
+    @property
+    def new_name(self) -> str:
+        return self.target or self.name
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    id: str
+    name: str
+    message: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class EnvRule:
+    new: Optional[str]  # None: no MLU equivalent
+    finding: Optional[str]
+    suggestion: str = ""
+
+
+@dataclass
+class RuleSet:
+    line: str
+    entries: dict[str, Entry] = field(default_factory=dict)
+    profiler_calls: frozenset = frozenset()
+    mlu_api: frozenset = frozenset()
+    provided_by_torch_mlu: tuple[str, ...] = ()
+    devices: dict[str, str] = field(default_factory=dict)
+    backends: dict[str, str] = field(default_factory=dict)
+    exact_literals: dict[str, str] = field(default_factory=dict)
+    env: dict[str, EnvRule] = field(default_factory=dict)
+    nccl_env_prefixes: tuple[str, ...] = ()
+    packages: dict[str, str] = field(default_factory=dict)
+    findings: dict[str, FindingSpec] = field(default_factory=dict)
+
+    def needs_torch_mlu(self, qualified: str) -> bool:
+        return any(qualified == p or qualified.startswith(p + ".") for p in self.provided_by_torch_mlu)
