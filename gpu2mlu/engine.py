@@ -68,11 +68,20 @@ def check_paths(src: Path, out: Path, force: bool) -> None:
                 "use --force to replace it, or -o to choose another folder")
 
 
-def _report_names(src: Path) -> tuple[str, str]:
-    """report.md/report.json, unless the project has files of those names at its root."""
-    if src.is_dir() and ((src / REPORT_MD).exists() or (src / REPORT_JSON).exists()):
-        return "gpu2mlu_report.md", "gpu2mlu_report.json"
-    return REPORT_MD, REPORT_JSON
+_REPORT_NAMES = ((REPORT_MD, REPORT_JSON), ("gpu2mlu_report.md", "gpu2mlu_report.json"))
+
+
+def _report_names(src: Path) -> tuple[tuple[str, str], list[str]]:
+    """Report file names, and old gpu2mlu reports in the input that the new ones replace.
+
+    A project with its own report.md/report.json keeps them; ours are then gpu2mlu_report.*.
+    Converting a gpu2mlu output again replaces its reports instead of copying them.
+    """
+    if not src.is_dir():
+        return _REPORT_NAMES[0], []
+    old = [str(src / n) for pair in _REPORT_NAMES for n in pair if (src / n).exists()] if made_by_gpu2mlu(src) else []
+    taken = [n for n in _REPORT_NAMES[0] if (src / n).exists() and str(src / n) not in old]
+    return (_REPORT_NAMES[1] if taken else _REPORT_NAMES[0]), old
 
 
 def migrate(src, out=None, *, line: str = DEFAULT_LINE, force: bool = False,
@@ -86,11 +95,11 @@ def migrate(src, out=None, *, line: str = DEFAULT_LINE, force: bool = False,
     out_parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.gpu2mlu-", dir=out_parent))
     try:
+        (md_name, json_name), old_reports = _report_names(src)
         if src.is_dir():
-            files = convert_tree(src, staging, line, jobs, exclude=(str(out), str(staging)))
+            files = convert_tree(src, staging, line, jobs, exclude=(str(out), str(staging), *old_reports))
         else:
             files = convert_single_file(src, staging, line)
-        md_name, json_name = _report_names(src)
         run = RunResult(str(src.resolve()), str(out.resolve()), line, files,
                         report_md=str(out.resolve() / md_name), report_json=str(out.resolve() / json_name))
         run.wall_seconds = time.perf_counter() - started

@@ -70,6 +70,8 @@ def walk(root: Path, out_root: Path, exclude: set[str]):
             src = os.path.join(current, name)
             rel = os.path.join(rel_dir, name)
             dst = os.path.join(out_root, rel)
+            if exclude and os.path.realpath(src) in exclude:
+                continue
             try:
                 st = os.lstat(src)
             except OSError as exc:

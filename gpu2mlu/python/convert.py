@@ -22,7 +22,8 @@ from gpu2mlu.source import LineIndex
 
 _IMPORT_WORD = re.compile(r"\bimport\b")
 _TORCH_MLU_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch_mlu\b", re.M)
-_INDENTED_TORCH_IMPORT = re.compile(r"^[ \t]+(?:import[ \t][^\r\n#]*\btorch\b|from[ \t]+torch\b)(?!_)", re.M)
+# A torch import that is not at column 0 (in a block, after `try:`): the head parse cannot see it.
+_OTHER_TORCH_IMPORT = re.compile(r"(?<![\w.])(?:import[ \t][^\r\n#]*\btorch\b|from[ \t]+torch\b)(?!_)")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -71,7 +72,7 @@ def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
     head, complete = anchor_in_head(text, index)
     _add(timing, "parse", t0)
     if head is None:
-        if complete and not _INDENTED_TORCH_IMPORT.search(text):
+        if complete and not _OTHER_TORCH_IMPORT.search(text):
             return Conversion(text)
         return _convert_full(text, rules, timing)
     anchor = find_anchor(head)
@@ -153,12 +154,14 @@ class _Walker:
             if chain is None:
                 return
             res = apis.convert_chain(ctx, chain)
-            if res is None or res.found is None:
+            if res is None:
+                return
+            if called and ".".join(res.segments) in ctx.rules.profiler_calls:
+                apis.convert_profiler_call(ctx, parent)
+            if res.found is None:
                 return
             if called:
                 apis.convert_call(ctx, parent, res)
-                if res.qualified in ctx.rules.profiler_calls:
-                    apis.convert_profiler_call(ctx, parent)
             else:
                 apis.convert_bare_reference(ctx, node, res, id(node) in self.decorators)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):

@@ -1,0 +1,29 @@
+"""The shipped sample converts to exactly the checked-in tree and report rows."""
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.golden.regenerate import GOLDEN, SAMPLES, convert, expected_rows
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_sample_matches_golden(name, tmp_path):
+    out = tmp_path / "out"
+    report = convert(SAMPLES[name], out)
+    golden_tree = GOLDEN / name / "tree"
+    produced = {p.relative_to(out) for p in out.rglob("*") if p.is_file()} - {Path("report.md"), Path("report.json")}
+    expected = {p.relative_to(golden_tree) for p in golden_tree.rglob("*") if p.is_file()}
+    assert produced == expected
+    for rel in sorted(expected):
+        assert (out / rel).read_bytes() == (golden_tree / rel).read_bytes(), f"{rel} differs from the golden copy"
+    golden_report = json.loads((GOLDEN / name / "report.json").read_text())
+    assert expected_rows(report) == golden_report
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_sample_second_run_is_identity(name, tmp_path):
+    first = tmp_path / "first"
+    convert(SAMPLES[name], first)
+    report = convert(first, tmp_path / "second")
+    assert report["changes"] == []
