@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 # Python's tokenizer ends a line at \r\n, \r or \n, and nowhere else (unlike str.splitlines).
 _NEWLINE = re.compile(r"\r\n?|\n")
+_LF = re.compile("\n")
 
 
 class DecodeError(Exception):
@@ -51,7 +52,8 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = [0]
-        self.starts.extend(m.end() for m in _NEWLINE.finditer(text))
+        pattern = _NEWLINE if "\r" in text else _LF
+        self.starts.extend(m.end() for m in pattern.finditer(text))
 
     def offset(self, lineno: int, col: int) -> int:
         start = self.starts[lineno - 1]

@@ -10,12 +10,13 @@ from typing import Optional
 from gpu2mlu.edits import Edit, EditConflict, apply_edits, normalize
 from gpu2mlu.python import apis, literals
 from gpu2mlu.python.context import FileContext
-from gpu2mlu.python.imports import ImportConverter, imports_torch_mlu
+from gpu2mlu.python.imports import ImportConverter, imports_torch, imports_torch_mlu
 from gpu2mlu.python.insert import (
-    RULE as IMPORT_RULE, anchor_in_head, find_anchor, has_torch_mlu_import, insertion,
+    _CANDIDATE_STR, _MAX_EXTRA_LINES, RULE as IMPORT_RULE, anchor_in_head, find_anchor,
+    has_torch_mlu_import, insertion, module_level_anchor,
 )
 from gpu2mlu.python.names import lookup
-from gpu2mlu.python.triggers import names_pattern, trigger_pattern
+from gpu2mlu.python.triggers import is_triggered, names_pattern, trigger_offsets, trigger_words
 from gpu2mlu.results import Change, Conversion, Finding
 from gpu2mlu.rules import RuleSet
 from gpu2mlu.source import LineIndex
@@ -38,7 +39,7 @@ class ConversionError(Exception):
 def convert_python(text: str, rules: RuleSet, timing: Optional[dict] = None) -> Conversion:
     timing = timing if timing is not None else {}
     t0 = time.perf_counter()
-    triggered = trigger_pattern(rules).search(text) is not None
+    triggered = is_triggered(text, rules)
     _add(timing, "scan", t0)
     if not triggered:
         return _insert_only(text, rules, timing)
@@ -65,22 +66,35 @@ def _parse(text: str, timing: dict) -> ast.Module:
 
 def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
     """No rule word anywhere: at most `import torch_mlu` is needed, found from the file's head."""
-    if _TORCH_MLU_IMPORT.search(text):
+    if "torch" not in text or ("torch_mlu" in text and _TORCH_MLU_IMPORT.search(text)):
         return Conversion(text)
-    index = LineIndex(text)
+    index = LineIndex(_head(text))
     t0 = time.perf_counter()
-    head, complete = anchor_in_head(text, index)
+    head, complete = anchor_in_head(index.text, index)
     _add(timing, "parse", t0)
     if head is None:
         if complete and not _OTHER_TORCH_IMPORT.search(text):
             return Conversion(text)
         return _convert_full(text, rules, timing)
-    anchor = find_anchor(head)
-    if anchor is None:
-        return _convert_full(text, rules, timing)
+    anchor = module_level_anchor(head)
+    if anchor is None or (anchor.end_lineno >= len(index.starts) and len(index.text) < len(text)):
+        return _convert_full(text, rules, timing)  # only in a function, or cut off by the head
     before = any(rules.needs_torch_mlu(t) for t in _anchor_targets(anchor))
-    edit = insertion(text, index, anchor, ["import torch_mlu"], before)
+    edit = insertion(index.text, index, anchor, ["import torch_mlu"], before)
     return _finish(text, index, [edit], [], anchor, ["import torch_mlu"], timing, reparse=False)
+
+
+def _head(text: str) -> str:
+    """The file up to some lines past its first column-0 torch import (all of it if none)."""
+    m = _CANDIDATE_STR.search(text)
+    if m is None:
+        return text
+    end = m.start()
+    for _ in range(_MAX_EXTRA_LINES + 2):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return text
+    return text[:end]
 
 
 def _anchor_targets(node: ast.stmt) -> list[str]:
@@ -243,8 +257,7 @@ def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
     plan, statements = _imports(tree, text, index, rules, [])
     ctx = FileContext(text, index, rules, plan)
     _package_findings(ctx, statements)
-    pattern = trigger_pattern(rules)
-    lines = {index.line_of(m.start()) for m in pattern.finditer(text)}
+    lines = {index.line_of(i) for i in trigger_offsets(text, trigger_words(rules))}
     bound = [
         b.local for b in plan.bindings.values()
         if b.new_local != b.local or (b.qualified.startswith("torch.") and lookup(rules, b.qualified.split(".")))
@@ -255,12 +268,10 @@ def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
     walker = _Walker(ctx, sorted(lines))
     walker.block(tree.body)
     edits = list(plan.edits) + ctx.edits
-    anchor = None
     added: list[str] = []
-    if edits or ctx.extra_imports or not has_torch_mlu_import(tree) or True:
-        anchor = find_anchor(tree)
+    anchor = module_level_anchor(tree) or next((s for s in statements if imports_torch(s)), None)
     if anchor is not None:
-        if not has_torch_mlu_import(tree):
+        if not any(imports_torch_mlu(s) for s in statements):
             added.append("import torch_mlu")
         for module in ctx.extra_imports:
             line = f"import {module}"
@@ -270,7 +281,7 @@ def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
             before = id(anchor) in plan.needs_torch_mlu
             edits.append(insertion(text, index, anchor, added, before))
     _add(timing, "edit", t0)
-    return _finish(text, index, edits, ctx.findings, anchor, added, timing, reparse=True)
+    return _finish(text, index, edits, ctx.findings, anchor, added, timing, reparse=tree)
 
 
 def _finish(text, index, edits, findings, anchor, added, timing, reparse) -> Conversion:
@@ -281,17 +292,44 @@ def _finish(text, index, edits, findings, anchor, added, timing, reparse) -> Con
         raise ConversionError(f"conflicting edits: {exc}") from None
     new_text = apply_edits(text, edits) if edits else text
     _add(timing, "edit", t0)
-    if reparse and new_text != text:
+    if reparse is not False and new_text != text:
         t1 = time.perf_counter()
         try:
-            ast.parse(new_text)
+            _check_changed_statements(text, index, reparse, edits)
         except SyntaxError as exc:
-            raise ConversionError(f"converted code does not parse (line {exc.lineno}: {exc.msg})") from None
+            raise ConversionError(f"converted code does not parse ({exc.msg})") from None
         finally:
             _add(timing, "parse", t1)
     changes = _changes(text, index, edits, anchor, added)
     unique = sorted(set(findings), key=lambda f: (f.line, f.id, f.message))
     return Conversion(new_text, tuple(changes), tuple(unique))
+
+
+def _check_changed_statements(text: str, index: LineIndex, tree: ast.Module, edits: list[Edit]) -> None:
+    """Safety net: re-parse every top-level statement that an edit touched, as converted.
+
+    Edits never cross statements, so checking the touched top-level statements is as strong as
+    re-parsing the file, at a fraction of the cost for large files.
+    """
+    body = tree.body
+    starts = [index.starts[min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())]) - 1]
+              for stmt in body]
+    touched: dict[int, list[Edit]] = {}
+    for edit in edits:
+        if edit.rule == IMPORT_RULE:
+            continue
+        i = bisect.bisect_right(starts, edit.start) - 1
+        touched.setdefault(i, []).append(edit)
+    for i, group in touched.items():
+        if i < 0:
+            continue
+        start = starts[i]
+        end = index.end_of(body[i])
+        shifted = [Edit(e.start - start, e.end - start, e.text, e.rule) for e in group]
+        ast.parse(apply_edits(text[start:end], shifted))
+    for edit in edits:
+        if edit.rule == IMPORT_RULE:
+            ast.parse(edit.text.strip().replace("; ", "\n").lstrip(";"))
 
 
 def _changes(text: str, index: LineIndex, edits: list[Edit], anchor, added: list[str]) -> list[Change]:

@@ -26,6 +26,13 @@ def _module_level_imports(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from _module_level_imports(handler.body)
 
 
+def module_level_anchor(tree: ast.Module) -> Optional[ast.stmt]:
+    for stmt in _module_level_imports(tree.body):
+        if imports_torch(stmt):
+            return stmt
+    return None
+
+
 def find_anchor(tree: ast.Module) -> Optional[ast.stmt]:
     """The first module-level import of torch, or else the first one anywhere."""
     for stmt in _module_level_imports(tree.body):
@@ -69,8 +76,7 @@ def insertion(text: str, index: LineIndex, anchor: ast.stmt, lines: list[str], b
 
 # Fast path for files that mention nothing the rules convert: find the anchor by parsing only
 # the head of the file, never all of it.
-_CANDIDATE = re.compile(rb"^(?:import[ \t][^\r\n#;]*\btorch\b(?!_)|from[ \t]+torch\b(?!_))", re.M)
-_CANDIDATE_STR = re.compile(r"^(?:import[ \t][^\r\n#;]*\btorch\b(?!_)|from[ \t]+torch\b(?!_))", re.M)
+_CANDIDATE_STR = re.compile(r"^[ \t]*(?:import[ \t][^\r\n#;]*\btorch\b(?!_)|from[ \t]+torch\b(?!_))", re.M)
 _MAX_EXTRA_LINES = 60
 
 
@@ -78,7 +84,7 @@ def anchor_in_head(text: str, index: LineIndex) -> tuple[Optional[ast.Module], b
     """(parsed head of the file ending at the first torch import, whether it was found)."""
     m = _CANDIDATE_STR.search(text)
     if m is None:
-        return None, True  # no module-level torch import at column 0: nothing to anchor
+        return None, True  # no torch import at the start of a line
     line = index.line_of(m.start())
     for extra in range(_MAX_EXTRA_LINES):
         last = min(line + extra, len(index.starts))

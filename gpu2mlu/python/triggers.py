@@ -1,35 +1,54 @@
-"""Words without which no rule can fire: a file that has none of them is never fully parsed."""
+"""Words without which no rule can fire: a file that has none of them is never fully parsed.
+
+Plain substring search (C speed) rather than one big regex: Python's `re` tries every
+alternative at every position, which costs more than parsing the few files that match.
+"""
 from __future__ import annotations
 
+import bisect
 import re
 
 from gpu2mlu.rules import RuleSet
 
-# Case-insensitive stems that cover the CUDA names, literals and variables in the tables.
-STEMS = ("cuda", "nccl", "nvtx", "nvml", "cudnn", "cublas", "nvidia")
-# Words that fire rules without a CUDA stem; table names without a stem are added below.
-_WORDS = ("jit", "torch.compile", "cpp_extension", "use_cuda", "GradScaler", "autocast")
+# Case-sensitive on purpose: prose says "CUDA" with spaces around it; code says `.cuda`,
+# 'cuda:0', CUDA_VISIBLE_DEVICES, ProfilerActivity.CUDA, CUDAGraph.
+_WORDS = (
+    "cuda", "Cuda", "CUDA_", "_CUDA", ".CUDA", "CUDAGraph", "CUDAPluggable", "CUDAExtension",
+    "nccl", "NCCL", "nvtx", "cudnn", "CUBLAS", "NVIDIA_", "GradScaler", "DataParallel",
+    "data_parallel", "torch.jit", "jit.script", "jit.trace", "torch.compile", "cpp_extension",
+    "autocast_gpu", "autocast_enabled",
+)
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([\w.]+)", re.M)
 
-_cache: dict[str, re.Pattern] = {}
+_cache: dict[str, tuple[str, ...]] = {}
 
 
-def _stemless(name: str) -> bool:
-    return not any(s in name.lower() for s in STEMS)
+def trigger_words(rules: RuleSet) -> tuple[str, ...]:
+    words = _cache.get(rules.line)
+    if words is None:
+        words = _cache[rules.line] = _WORDS
+    return words
 
 
-def trigger_pattern(rules: RuleSet) -> re.Pattern:
-    pattern = _cache.get(rules.line)
-    if pattern is None:
-        words = set(_WORDS)
-        words.update(name.split(".")[0] for name in rules.packages if _stemless(name))
-        for entry in rules.entries.values():
-            segments = entry.name.split(".")
-            if _stemless(entry.name) and not words.intersection(segments):
-                words.add(segments[-1])
-        alternatives = [f"(?i:{'|'.join(STEMS)})"]
-        alternatives += [re.escape(w) for w in sorted(words, key=len, reverse=True)]
-        pattern = _cache[rules.line] = re.compile("|".join(alternatives))
-    return pattern
+def _packages(rules: RuleSet) -> frozenset:
+    return frozenset(name.split(".")[0] for name in rules.packages)
+
+
+def is_triggered(text: str, rules: RuleSet) -> bool:
+    if any(w in text for w in trigger_words(rules)):
+        return True
+    packages = _packages(rules)
+    return any(m.group(1).split(".")[0] in packages for m in _IMPORT_LINE.finditer(text))
+
+
+def trigger_offsets(text: str, words) -> list[int]:
+    offsets = []
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            offsets.append(i)
+            i = text.find(word, i + 1)
+    return offsets
 
 
 def names_pattern(names) -> "re.Pattern | None":
