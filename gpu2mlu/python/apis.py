@@ -135,15 +135,20 @@ def convert_method(ctx: FileContext, node: ast.Attribute, called: bool) -> None:
     ctx.edit(end - len(node.attr), end, new, "tensor-cuda-method")
 
 
-def convert_call(ctx: FileContext, call: ast.Call, res: Resolved) -> None:
-    """Argument rules: add the 'mlu' device, keywords for shifted positionals, renamed keywords."""
+def _call_spec(res: Resolved):
+    """The argument rules of a name resolved exactly (not a prefix, not an unknown member)."""
     found = res.found
     if found is None or found.unknown_member or found.length != len(res.segments):
-        return
-    spec = found.entry.call
+        return None
+    return found.entry.call
+
+
+def convert_call(ctx: FileContext, call: ast.Call, res: Resolved) -> None:
+    """Argument rules: add the 'mlu' device, keywords for shifted positionals, renamed keywords."""
+    spec = _call_spec(res)
     if spec is None:
         return
-    index, rule = ctx.index, found.entry.rule
+    index, rule = ctx.index, res.found.entry.rule
     try:
         layout = call_layout(ctx.text, index.end_of(call.func), index.end_of(call))
     except ValueError:
@@ -194,12 +199,10 @@ def _has_keyword(call: ast.Call, keyword_text: str) -> bool:
 
 def convert_bare_reference(ctx: FileContext, node: ast.expr, res: Resolved, decorator: bool) -> None:
     """A call-rule API used without a call: decorators get one, other uses are reported."""
-    found = res.found
-    if found is None or found.unknown_member or found.length != len(res.segments):
-        return
-    spec = found.entry.call
+    spec = _call_spec(res)
     if spec is None:
         return
+    found = res.found
     if decorator and spec.add_keyword:
         end = ctx.index.end_of(node)
         ctx.edit(end, end, f"({spec.add_keyword})", found.entry.rule)
