@@ -1,0 +1,11 @@
+"""`gpu2mlu verify`: run a converted project on an emulated MLU on a CPU-only machine.
+
+Parent side (this package): cli -> runner (env, subprocess, summary), build
+(JIT C++ extension), api_surface (torch_mlu names from gpu2mlu.rules), events
+(summary of the processes' JSON-lines log).  Child side: standin/torch_mlu,
+put first on the command's PYTHONPATH.  Importing this package needs no torch.
+"""
+
+from .runner import VerifyConfig, VerifyResult, run
+
+__all__ = ["VerifyConfig", "VerifyResult", "run"]

@@ -1,0 +1,71 @@
+"""Run a command with an emulated MLU and collect what its processes report.
+
+The command runs in a subprocess whose PYTHONPATH starts with the stand-in
+directory (torch_mlu + sitecustomize), so every Python process it starts -
+spawned ranks, torchrun workers, DataLoader workers - gets the emulation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from . import api_surface, build, compat, events
+
+STANDIN = Path(__file__).with_name("standin")
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifyConfig:
+    command: tuple[str, ...]
+    devices: int = 2
+    log_file: Path | None = None
+    line: str = api_surface.DEFAULT_LINE
+    cwd: Path | None = None
+    env: dict[str, str] | None = None  # base environment (default: os.environ)
+
+
+@dataclasses.dataclass
+class VerifyResult:
+    exit_code: int
+    summary: events.Summary
+    build_seconds: float
+    torch_version: str
+    torch_tested: bool
+
+
+def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path) -> dict[str, str]:
+    env = dict(os.environ if config.env is None else config.env)
+    path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(STANDIN) + (os.pathsep + path if path else "")
+    env["GPU2MLU_EMU_LIB"] = str(lib)
+    env["GPU2MLU_VERIFY_API"] = str(api_file)
+    env["GPU2MLU_VERIFY_EVENTS"] = str(log)
+    env["MLU_EMU_DEVICE_COUNT"] = str(config.devices)
+    env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
+    return env
+
+
+def run(config: VerifyConfig) -> VerifyResult:
+    """Raises compat.SetupError / build.BuildError when verify cannot start."""
+    if config.devices < 1:
+        raise compat.SetupError("--devices must be at least 1")
+    version, tested = compat.torch_version()
+    compat.refuse_real_torch_mlu()
+    lib, seconds = build.ensure_built()
+    with tempfile.TemporaryDirectory(prefix="gpu2mlu-verify-") as tmp:
+        api_file = Path(tmp) / "mlu_api.json"
+        api_surface.write(api_file, config.line)
+        log = config.log_file or Path(tmp) / "events.jsonl"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text("", encoding="utf-8")
+        env = child_env(config, lib, api_file, log)
+        try:
+            code = subprocess.call(list(config.command), env=env, cwd=config.cwd)
+        except FileNotFoundError:
+            raise compat.SetupError(f"command not found: {config.command[0]}") from None
+        summary = events.read(log)
+    return VerifyResult(code, summary, seconds, version, tested)

@@ -1,0 +1,1 @@
+"""torch_mlu.utils (only the cpp_extension names are provided)."""
