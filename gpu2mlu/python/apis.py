@@ -74,7 +74,7 @@ def _spell(ctx: FileContext, target: str) -> str:
 def convert_chain(ctx: FileContext, chain: list[ast.expr]) -> Optional[Resolved]:
     """Edits and findings for one maximal dotted chain."""
     res = Resolved(ctx, chain)
-    text, index = ctx.text, ctx.index
+    index = ctx.index
     binding = res.binding
     if binding is None:
         return None

@@ -12,12 +12,12 @@ from gpu2mlu.python import apis, literals
 from gpu2mlu.python.context import FileContext
 from gpu2mlu.python.imports import ImportConverter, imports_torch, imports_torch_mlu
 from gpu2mlu.python.insert import (
-    _CANDIDATE_STR, _MAX_EXTRA_LINES, RULE as IMPORT_RULE, anchor_in_head, find_anchor,
-    has_torch_mlu_import, insertion, module_level_anchor,
+    _CANDIDATE_STR, _MAX_EXTRA_LINES, RULE as IMPORT_RULE, anchor_in_head, insertion,
+    module_level_anchor,
 )
 from gpu2mlu.python.names import lookup
-from gpu2mlu.python.triggers import is_triggered, names_pattern, trigger_offsets, trigger_words
-from gpu2mlu.results import Change, Conversion, Finding
+from gpu2mlu.python.triggers import TRIGGER_WORDS, is_triggered, names_pattern, trigger_offsets
+from gpu2mlu.results import Change, Conversion
 from gpu2mlu.rules import RuleSet
 from gpu2mlu.source import LineIndex
 
@@ -203,7 +203,7 @@ def _is_log_call(node: ast.AST) -> bool:
     return isinstance(func, ast.Attribute) and func.attr in literals.LOG_METHODS
 
 
-def _imports(tree: ast.Module, text: str, index: LineIndex, rules: RuleSet, ctx_findings: list):
+def _imports(tree: ast.Module, text: str, index: LineIndex, rules: RuleSet):
     """Pass 1: every import statement, with whether it runs at module level."""
     converter = ImportConverter(text, index, rules)
     lines = sorted({index.line_of(m.start()) for m in _IMPORT_WORD.finditer(text)})
@@ -254,10 +254,10 @@ def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
     tree = _parse(text, timing)
     t0 = time.perf_counter()
     index = LineIndex(text)
-    plan, statements = _imports(tree, text, index, rules, [])
+    plan, statements = _imports(tree, text, index, rules)
     ctx = FileContext(text, index, rules, plan)
     _package_findings(ctx, statements)
-    lines = {index.line_of(i) for i in trigger_offsets(text, trigger_words(rules))}
+    lines = {index.line_of(i) for i in trigger_offsets(text, TRIGGER_WORDS)}
     bound = [
         b.local for b in plan.bindings.values()
         if b.new_local != b.local or (b.qualified.startswith("torch.") and lookup(rules, b.qualified.split(".")))

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Optional
 
 from gpu2mlu.edits import Edit
-from gpu2mlu.python.names import map_name
+from gpu2mlu.python.names import lookup, map_name
 from gpu2mlu.python.tokens import Token, tokens
 from gpu2mlu.rules import RuleSet
 
@@ -26,11 +25,9 @@ class ImportPlan:
     bindings: dict[str, Binding] = field(default_factory=dict)
     edits: list[Edit] = field(default_factory=list)
     needs_torch_mlu: set = field(default_factory=set)  # ids of statements importing torch_mlu names
-    rules_of: dict = field(default_factory=dict)
 
 
 def _rule_for(rules: RuleSet, qualified: str) -> str:
-    from gpu2mlu.python.names import lookup
     found = lookup(rules, qualified.split("."))
     return found.entry.rule if found else "torch-cuda-api"
 
@@ -190,7 +187,3 @@ def imports_torch(node: ast.stmt) -> bool:
 
 def imports_torch_mlu(node: ast.stmt) -> bool:
     return any(t == "torch_mlu" or t.startswith("torch_mlu.") for t in import_targets(node))
-
-
-def find_binding(plan: ImportPlan, local: str) -> Optional[Binding]:
-    return plan.bindings.get(local)

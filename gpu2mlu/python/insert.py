@@ -6,7 +6,7 @@ import re
 from typing import Iterator, Optional
 
 from gpu2mlu.edits import Edit
-from gpu2mlu.python.imports import imports_torch, imports_torch_mlu
+from gpu2mlu.python.imports import imports_torch
 from gpu2mlu.source import LineIndex
 
 RULE = "import-torch-mlu"
@@ -31,24 +31,6 @@ def module_level_anchor(tree: ast.Module) -> Optional[ast.stmt]:
         if imports_torch(stmt):
             return stmt
     return None
-
-
-def find_anchor(tree: ast.Module) -> Optional[ast.stmt]:
-    """The first module-level import of torch, or else the first one anywhere."""
-    for stmt in _module_level_imports(tree.body):
-        if imports_torch(stmt):
-            return stmt
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and imports_torch(node):
-            return node
-    return None
-
-
-def has_torch_mlu_import(tree: ast.Module) -> bool:
-    return any(
-        isinstance(node, (ast.Import, ast.ImportFrom)) and imports_torch_mlu(node)
-        for node in ast.walk(tree)
-    )
 
 
 def insertion(text: str, index: LineIndex, anchor: ast.stmt, lines: list[str], before: bool) -> Edit:

@@ -5,14 +5,13 @@ alternative at every position, which costs more than parsing the few files that 
 """
 from __future__ import annotations
 
-import bisect
 import re
 
 from gpu2mlu.rules import RuleSet
 
 # Case-sensitive on purpose: prose says "CUDA" with spaces around it; code says `.cuda`,
 # 'cuda:0', CUDA_VISIBLE_DEVICES, ProfilerActivity.CUDA, CUDAGraph.
-_WORDS = (
+TRIGGER_WORDS = (
     "cuda", "Cuda", "CUDA_", "_CUDA", ".CUDA", "CUDAGraph", "CUDAPluggable", "CUDAExtension",
     "nccl", "NCCL", "nvtx", "cudnn", "CUBLAS", "NVIDIA_", "GradScaler", "DataParallel",
     "data_parallel", "torch.jit", "jit.script", "jit.trace", "torch.compile", "cpp_extension",
@@ -20,22 +19,12 @@ _WORDS = (
 )
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([\w.]+)", re.M)
 
-_cache: dict[str, tuple[str, ...]] = {}
-
-
-def trigger_words(rules: RuleSet) -> tuple[str, ...]:
-    words = _cache.get(rules.line)
-    if words is None:
-        words = _cache[rules.line] = _WORDS
-    return words
-
-
 def _packages(rules: RuleSet) -> frozenset:
     return frozenset(name.split(".")[0] for name in rules.packages)
 
 
 def is_triggered(text: str, rules: RuleSet) -> bool:
-    if any(w in text for w in trigger_words(rules)):
+    if any(w in text for w in TRIGGER_WORDS):
         return True
     packages = _packages(rules)
     return any(m.group(1).split(".")[0] in packages for m in _IMPORT_LINE.finditer(text))
