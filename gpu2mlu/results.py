@@ -2,23 +2,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
+
+from gpu2mlu.edits import Edit
 
 
 @dataclass(frozen=True)
 class Change:
-    line: int  # input line
+    line: int  # input line (in a notebook: the line within the cell)
     rule: str
     before: str
     after: str
     added: bool = False  # a new line rather than a changed one
+    cell: Optional[int] = None  # notebooks: 1-based cell number, as Jupyter shows the cells
 
 
 @dataclass(frozen=True)
 class Finding:
-    line: int  # input line of the flagged token
+    line: int  # input line of the flagged token (in a notebook: the line within the cell)
     id: str
     message: str
     suggestion: str
+    cell: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Conversion:
     text: str
     changes: tuple[Change, ...] = ()
     findings: tuple[Finding, ...] = ()
+    edits: tuple[Edit, ...] = ()  # the normalized edits that turn the input into `text`
 
     @property
     def changed(self) -> bool:
@@ -49,3 +55,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     reason: str = ""  # why a file was skipped
     timing: dict[str, float] = field(default_factory=dict)
+    kind: str = "other"  # python, notebook, shell, ... (see gpu2mlu.kinds)
+    # Decoded input and output of a changed file, kept only when the run asks for them
+    # (diffs, patches, the HTML report).
+    before: Optional[str] = None
+    after: Optional[str] = None

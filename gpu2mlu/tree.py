@@ -1,4 +1,4 @@
-"""Convert a whole tree: walk the input, convert Python sources, copy everything else."""
+"""Convert a whole tree: walk the input, convert each file by its kind, copy everything else."""
 from __future__ import annotations
 
 import os
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from gpu2mlu.python import ParseError, convert_python
-from gpu2mlu.python.convert import ConversionError
+from gpu2mlu.changes import EditConflict
+from gpu2mlu.kinds import OTHER, PYTHON, TRIGGERS, Unconvertible, converter, kind_of
 from gpu2mlu.results import CONVERTED, COPIED, LINKED, SKIPPED, UNCHANGED, FileResult
 from gpu2mlu.rules import load_ruleset
 from gpu2mlu.source import DecodeError, decode
@@ -29,20 +29,21 @@ class Task:
     rel: str
     mode: int
     size: int
-    python: bool
+    kind: str
+
+    @property
+    def converted(self) -> bool:
+        return self.kind != OTHER
 
 
-def is_python_source(name: str, src: str) -> bool:
-    if name.endswith(".py"):
-        return True
-    if "." in name:
-        return False
-    try:  # an extension-less script with a python shebang
-        with open(src, "rb") as f:
-            first = f.readline(200)
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
+def file_kind(rel: str, src: str) -> str:
+    def first_line() -> bytes:  # only read for files without an extension
+        try:
+            with open(src, "rb") as f:
+                return f.readline(200)
+        except OSError:
+            return b""
+    return kind_of(rel, first_line)
 
 
 def walk(root: Path, out_root: Path, exclude: set[str]):
@@ -83,7 +84,7 @@ def walk(root: Path, out_root: Path, exclude: set[str]):
                 settled.append(FileResult(_posix(rel), SKIPPED, reason="not a regular file (device, socket or pipe)"))
             else:
                 tasks.append(Task(src, dst, _posix(rel), stat.S_IMODE(st.st_mode), st.st_size,
-                                  is_python_source(name, src)))
+                                  file_kind(_posix(rel), src)))
     return dirs, tasks, links, settled
 
 
@@ -99,71 +100,85 @@ def _link(src: str, dst: str, rel: str) -> FileResult:
     return FileResult(_posix(rel), LINKED)
 
 
-def run_task(task: Task, line: str) -> FileResult:
+def run_task(task: Task, line: str, keep_text: bool = False) -> FileResult:
     timing: dict[str, float] = {}
-    if not task.python:
+    if not task.converted:
         t0 = time.perf_counter()
         try:
             shutil.copyfile(task.src, task.dst)
             os.chmod(task.dst, task.mode)
         except OSError as exc:
-            return FileResult(task.rel, SKIPPED, reason=f"cannot copy: {exc.strerror}")
+            return FileResult(task.rel, SKIPPED, reason=f"cannot copy: {exc.strerror}", kind=task.kind)
         timing["write"] = time.perf_counter() - t0
-        return FileResult(task.rel, COPIED, timing=timing)
+        return FileResult(task.rel, COPIED, timing=timing, kind=task.kind)
     t0 = time.perf_counter()
     try:
         with open(task.src, "rb") as f:
             data = f.read()
     except OSError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"cannot read: {exc.strerror}")
+        return FileResult(task.rel, SKIPPED, reason=f"cannot read: {exc.strerror}", kind=task.kind)
     timing["read"] = time.perf_counter() - t0
-    result = _convert_bytes(task, data, line, timing)
+    file_result, out = convert_bytes(task.rel, task.kind, data, line, timing, keep_text)
     t1 = time.perf_counter()
     try:
         with open(task.dst, "wb") as f:
-            f.write(result[1])
+            f.write(out)
         os.chmod(task.dst, task.mode)
     except OSError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"cannot write output: {exc.strerror}")
+        return FileResult(task.rel, SKIPPED, reason=f"cannot write output: {exc.strerror}", kind=task.kind)
     timing["write"] = timing.get("write", 0.0) + time.perf_counter() - t1
-    file_result = result[0]
     file_result.timing = timing
     return file_result
 
 
-def _convert_bytes(task: Task, data: bytes, line: str, timing: dict) -> tuple[FileResult, bytes]:
+def convert_bytes(rel: str, kind: str, data: bytes, line: str, timing: dict,
+                  keep_text: bool = False) -> tuple[FileResult, bytes]:
+    """Convert one file's bytes by its kind: (result, bytes to write)."""
+    gate = TRIGGERS.get(kind)
+    if gate is not None and not gate.search(data):
+        return FileResult(rel, UNCHANGED, kind=kind), data
     try:
         source = decode(data)
     except DecodeError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"cannot decode: {exc}"), data
+        return FileResult(rel, SKIPPED, reason=f"cannot decode: {exc}; copied unchanged", kind=kind), data
+    convert = converter(kind)
     try:
-        conversion = convert_python(source.text, load_ruleset(line), timing)
-    except ParseError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"not valid Python 3 ({exc}); copied unchanged"), data
-    except ConversionError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"gpu2mlu could not convert it safely ({exc}); copied unchanged"), data
+        if kind == PYTHON:
+            conversion = convert(source.text, load_ruleset(line), rel, timing)
+        else:
+            t0 = time.perf_counter()
+            conversion = convert(source.text, load_ruleset(line), rel)
+            timing["edit"] = timing.get("edit", 0.0) + time.perf_counter() - t0
+    except Unconvertible as exc:
+        return FileResult(rel, SKIPPED, reason=str(exc), kind=kind), data
+    except EditConflict as exc:
+        return FileResult(rel, SKIPPED, kind=kind,
+                          reason=f"gpu2mlu could not convert it safely (conflicting edits: {exc}); copied unchanged"), data
     status = CONVERTED if conversion.changed else UNCHANGED
-    result = FileResult(task.rel, status, list(conversion.changes), list(conversion.findings))
+    result = FileResult(rel, status, list(conversion.changes), list(conversion.findings), kind=kind)
     if not conversion.changed:
         return result, data
     try:
-        return result, source.encode(conversion.text)
+        out = source.encode(conversion.text)
     except UnicodeEncodeError as exc:  # cannot happen with ASCII replacements; kept safe anyway
-        return FileResult(task.rel, SKIPPED, reason=f"cannot encode result: {exc}"), data
+        return FileResult(rel, SKIPPED, reason=f"cannot encode result: {exc}", kind=kind), data
+    if keep_text:
+        result.before, result.after = source.text, conversion.text
+    return result, out
 
 
-def _run_chunk(tasks: list[Task], line: str) -> list[FileResult]:
-    return [run_task(t, line) for t in tasks]
+def _run_chunk(tasks: list[Task], line: str, keep_text: bool = False) -> list[FileResult]:
+    return [run_task(t, line, keep_text) for t in tasks]
 
 
 def _chunks(tasks: list[Task], n: int) -> list[list[Task]]:
     """Split into n chunks of similar work, big files first (greedy by bytes)."""
     chunks: list[list[Task]] = [[] for _ in range(n)]
     loads = [0] * n
-    for task in sorted(tasks, key=lambda t: t.size * (4 if t.python else 1), reverse=True):
+    for task in sorted(tasks, key=lambda t: t.size * (4 if t.converted else 1), reverse=True):
         i = loads.index(min(loads))
         chunks[i].append(task)
-        loads[i] += task.size * (4 if task.python else 1) + 4096
+        loads[i] += task.size * (4 if task.converted else 1) + 4096
     return [c for c in chunks if c]
 
 
@@ -174,11 +189,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def convert_files(tasks: list[Task], line: str, jobs: Optional[int]) -> list[FileResult]:
+def convert_files(tasks: list[Task], line: str, jobs: Optional[int], keep_text: bool = False) -> list[FileResult]:
     jobs = default_jobs() if not jobs else jobs
-    work = sum(t.size for t in tasks if t.python)
+    work = sum(t.size for t in tasks if t.converted)
     if jobs <= 1 or (len(tasks) < _PARALLEL_MIN_FILES and work < _PARALLEL_MIN_BYTES):
-        return _run_chunk(tasks, line)
+        return _run_chunk(tasks, line, keep_text)
     load_ruleset(line)  # load the tables once, before the workers fork
     import multiprocessing
     try:
@@ -188,20 +203,20 @@ def convert_files(tasks: list[Task], line: str, jobs: Optional[int]) -> list[Fil
     chunks = _chunks(tasks, jobs * 4)
     results: list[FileResult] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for part in pool.map(_run_chunk, chunks, [line] * len(chunks)):
+        for part in pool.map(_run_chunk, chunks, [line] * len(chunks), [keep_text] * len(chunks)):
             results.extend(part)
     return results
 
 
 def convert_tree(root: Path, out_root: Path, line: str, jobs: Optional[int] = None,
-                 exclude: tuple[str, ...] = ()) -> list[FileResult]:
+                 exclude: tuple[str, ...] = (), keep_text: bool = False) -> list[FileResult]:
     """Write the converted tree to `out_root` (which must exist and be empty)."""
     excluded = {os.path.realpath(p) for p in exclude}
     dirs, tasks, links, settled = walk(root, out_root, excluded)
     for rel in dirs:
         os.makedirs(os.path.join(out_root, rel), exist_ok=True)
     settled += [_link(src, dst, rel) for src, dst, rel in links]
-    results = settled + convert_files(tasks, line, jobs)
+    results = settled + convert_files(tasks, line, jobs, keep_text)
     for rel in reversed(dirs):  # directory modes last, in case one is read-only
         try:
             os.chmod(os.path.join(out_root, rel), stat.S_IMODE(os.stat(os.path.join(root, rel)).st_mode))
@@ -211,7 +226,9 @@ def convert_tree(root: Path, out_root: Path, line: str, jobs: Optional[int] = No
     return results
 
 
-def convert_single_file(src: Path, out_root: Path, line: str) -> list[FileResult]:
+def convert_single_file(src: Path, out_root: Path, line: str, keep_text: bool = False) -> list[FileResult]:
     st = src.stat()
-    task = Task(str(src), str(out_root / src.name), src.name, stat.S_IMODE(st.st_mode), st.st_size, True)
-    return [run_task(task, line)]
+    kind = file_kind(src.name, str(src))
+    task = Task(str(src), str(out_root / src.name), src.name, stat.S_IMODE(st.st_mode), st.st_size,
+                PYTHON if kind == OTHER else kind)  # a file named on the command line is converted
+    return [run_task(task, line, keep_text)]

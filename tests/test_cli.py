@@ -3,10 +3,12 @@ import json
 import os
 import stat
 import sys
+from collections import Counter
 
 import pytest
 
 from gpu2mlu.cli import main
+from gpu2mlu.kinds import KINDS
 
 
 def make_tree(root, files):
@@ -69,8 +71,11 @@ def test_report_json_schema(project, tmp_path):
     assert report["changes"][1] == {"file": "train.py", "line": 2, "rule": "tensor-cuda-method",
                                     "before": "model = model.cuda()", "after": "model = model.mlu()",
                                     "kind": "change"}
-    assert report["summary"]["files"] == {"scanned": 5, "converted": 1, "unchanged": 1, "copied": 3,
+    assert report["summary"]["files"] == {"scanned": 5, "converted": 1, "unchanged": 2, "copied": 2,
                                           "linked": 0, "skipped": 0}
+    kinds = {row["file"]: row["kind"] for row in report["files"]}
+    assert report["summary"]["files_by_kind"] == dict(sorted(Counter(kinds.values()).items(),
+                                                             key=lambda kv: KINDS.index(kv[0])))
     assert set(report["summary"]["timing"]) >= {"scan", "parse", "edit", "write", "total"}
 
 

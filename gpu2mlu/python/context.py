@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from gpu2mlu.edits import Edit
 from gpu2mlu.python.imports import ImportPlan
-from gpu2mlu.results import Finding
 from gpu2mlu.rules import RuleSet
 from gpu2mlu.source import LineIndex
 
@@ -25,10 +24,7 @@ class FileContext:
             self.edits.append(Edit(start, end, text, rule))
 
     def flag(self, line: int, finding_id: str, name: str, **extra: str) -> None:
-        spec = self.rules.findings[finding_id]
-        values = {"name": name, **extra}
-        self.findings.append(Finding(
-            line, finding_id, spec.message.format(**values), spec.suggestion.format(**values)))
+        self.findings.append(self.rules.finding(line, finding_id, name, **extra))
 
     def need_import(self, module: str) -> None:
         if module not in self.extra_imports:

@@ -302,7 +302,7 @@ def _finish(text, index, edits, findings, anchor, added, timing, reparse) -> Con
             _add(timing, "parse", t1)
     changes = _changes(text, index, edits, anchor, added)
     unique = sorted(set(findings), key=lambda f: (f.line, f.id, f.message))
-    return Conversion(new_text, tuple(changes), tuple(unique))
+    return Conversion(new_text, tuple(changes), tuple(unique), tuple(edits))
 
 
 def _check_changed_statements(text: str, index: LineIndex, tree: ast.Module, edits: list[Edit]) -> None:

@@ -6,10 +6,9 @@ import re
 from typing import Optional
 
 from gpu2mlu.python.context import FileContext
+from gpu2mlu.values import device_or_backend, env_verdict
 
 _PREFIX = re.compile(r"[rRuUbBfF]*")
-_DEVICE = re.compile(r"(?P<dev>[a-z]+)(?P<rest>(?::\d+)?|:\{[^{}]*\}|:%[dis])\Z")
-_BACKEND_PAIR = re.compile(r"(?P<dev>[a-z]+):(?P<backend>[a-z]+)")
 
 # Where a literal is prose or a label rather than a device: never touched.
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "log", "print"})
@@ -34,28 +33,6 @@ def _body_span(ctx: FileContext, node: ast.expr) -> Optional[tuple[int, int, str
     return body_start, body_start + len(body), body
 
 
-def _device_value(ctx: FileContext, value: str) -> Optional[str]:
-    m = _DEVICE.match(value)
-    if m and m.group("dev") in ctx.rules.devices:
-        return ctx.rules.devices[m.group("dev")] + m.group("rest")
-    return None
-
-
-def _backend_value(ctx: FileContext, value: str) -> Optional[str]:
-    """'nccl' → 'cncl'; 'cuda:nccl' → 'mlu:cncl'; 'cpu:gloo,cuda:nccl' → 'cpu:gloo,mlu:cncl'."""
-    backends, devices = ctx.rules.backends, ctx.rules.devices
-    if value in backends:
-        return backends[value]
-    parts = value.split(",")
-    pairs = [_BACKEND_PAIR.fullmatch(p) for p in parts]
-    if not all(pairs) or not any(p.group("backend") in backends or p.group("dev") in devices for p in pairs):
-        return None
-    return ",".join(
-        f"{devices.get(p.group('dev'), p.group('dev'))}:{backends.get(p.group('backend'), p.group('backend'))}"
-        for p in pairs
-    )
-
-
 def convert_string(ctx: FileContext, node: ast.Constant, as_key: bool) -> None:
     """A str constant. `as_key`: a dict key or subscript, where only variable names convert."""
     value = node.value
@@ -66,12 +43,10 @@ def convert_string(ctx: FileContext, node: ast.Constant, as_key: bool) -> None:
         return
     if as_key:
         return
-    new = _device_value(ctx, value)
-    rule = "device-literal"
-    if new is None:
-        new = _backend_value(ctx, value)
-        rule = "distributed"
-    if new is None:
+    verdict = device_or_backend(ctx.rules, value)
+    if verdict is not None:
+        new, rule = verdict
+    else:
         new = ctx.rules.exact_literals.get(value)
         rule = "profiler" if value.endswith(("_time", "_time_total", "_memory_usage")) else "torch-cuda-api"
     if new is None:
@@ -82,11 +57,8 @@ def convert_string(ctx: FileContext, node: ast.Constant, as_key: bool) -> None:
 
 
 def _env(ctx: FileContext, node: ast.Constant, value: str) -> bool:
-    rule = ctx.rules.env.get(value)
+    rule = env_verdict(ctx.rules, value)
     if rule is None:
-        if value.startswith(ctx.rules.nccl_env_prefixes) and value.isupper() and value.replace("_", "").isalnum():
-            ctx.flag(node.lineno, "GM402", value)
-            return True
         return False
     if rule.new:
         span = _body_span(ctx, node)

@@ -9,6 +9,12 @@ from gpu2mlu.report.model import RunResult
 SCHEMA_VERSION = 1
 
 
+def _with_cell(row: dict, item) -> dict:
+    if item.cell is not None:  # notebooks: `line` counts within the cell
+        row["cell"] = item.cell
+    return row
+
+
 def render(run: RunResult) -> str:
     data = {
         "tool": "gpu2mlu",
@@ -18,14 +24,16 @@ def render(run: RunResult) -> str:
         "output": run.output,
         "target": run.line,
         "changes": [
-            {"file": f.path, "line": c.line, "rule": c.rule, "before": c.before, "after": c.after,
-             "kind": "add" if c.added else "change"}
+            _with_cell({"file": f.path, "line": c.line, "rule": c.rule, "before": c.before, "after": c.after,
+                        "kind": "add" if c.added else "change"}, c)
             for f in run.files for c in f.changes
         ],
         "findings": [
-            {"file": f.path, "line": x.line, "id": x.id, "message": x.message, "suggestion": x.suggestion}
+            _with_cell({"file": f.path, "line": x.line, "id": x.id, "message": x.message,
+                        "suggestion": x.suggestion}, x)
             for f in run.files for x in f.findings
         ],
+        "files": [{"file": f.path, "kind": f.kind, "status": f.status} for f in run.files],
         "skipped": [{"file": f.path, "reason": f.reason} for f in run.skipped],
         "summary": run.summary,
     }

@@ -2,7 +2,7 @@
 skipped files and a summary."""
 from __future__ import annotations
 
-from gpu2mlu.report.model import RunResult
+from gpu2mlu.report.model import RunResult, location
 from gpu2mlu.rules import load_ruleset
 
 
@@ -21,7 +21,7 @@ def render(run: RunResult) -> str:
     for f in run.files:
         seen = set()
         for c in f.changes:
-            key = (c.line, c.added, c.before, c.after)
+            key = (c.cell, c.line, c.added, c.before, c.after)
             if key in seen:  # one row per changed line, even when several rules touched it
                 continue
             seen.add(key)
@@ -30,13 +30,13 @@ def render(run: RunResult) -> str:
                 desc = f'add "{c.after}"'
             else:
                 desc = f'change "{c.before}" to "{c.after}"'
-            out.append(f"| {n} | {_cell(f.path)}:{c.line} | {_cell(desc)} |")
+            out.append(f"| {n} | {_cell(location(f.path, c))} | {_cell(desc)} |")
     findings = [(f.path, x) for f in run.files for x in f.findings]
     out += ["", "## Needs Manual Attention"]
     if findings:
         out += ["| No. | ID | File | Message | Suggestion |", "| --- | --- | --- | --- | --- |"]
         for i, (path, x) in enumerate(findings, 1):
-            out.append(f"| {i} | {x.id} | {_cell(path)}:{x.line} | {_cell(x.message)} | {_cell(x.suggestion)} |")
+            out.append(f"| {i} | {x.id} | {_cell(location(path, x))} | {_cell(x.message)} | {_cell(x.suggestion)} |")
     else:
         out.append("Nothing: gpu2mlu found no code that needs a human.")
     out += ["", "## Skipped Files"]
@@ -53,8 +53,9 @@ def render(run: RunResult) -> str:
         f"- Input: `{run.input}`",
         f"- Output: `{run.output}`",
         f"- Target: torch_mlu for PyTorch {run.line}",
-        f"- Files scanned: {files['scanned']} (converted {files['converted']}, unchanged Python "
+        f"- Files scanned: {files['scanned']} (converted {files['converted']}, unchanged "
         f"{files['unchanged']}, copied {files['copied']}, symlinks {files['linked']}, skipped {files['skipped']})",
+        "- Files by kind: " + ", ".join(f"{kind} {n}" for kind, n in s["files_by_kind"].items()),
         f"- Changes: {s['changes']} on {s['changed_lines']} lines",
         f"- Findings needing manual attention: {s['findings']}",
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from gpu2mlu.kinds import KINDS
 from gpu2mlu.results import CONVERTED, COPIED, LINKED, SKIPPED, UNCHANGED, FileResult
 
 TIMING_KEYS = ("scan", "parse", "edit", "read", "write")
@@ -29,8 +30,16 @@ class RunResult:
         return 1 if self.skipped else 0
 
 
+def location(path: str, item) -> str:
+    """`path:line`, or `nb.ipynb:cell 3:line 2` for a change or finding inside a notebook cell."""
+    if getattr(item, "cell", None) is not None:
+        return f"{path}:cell {item.cell}:line {item.line}"
+    return f"{path}:{item.line}"
+
+
 def summarize(run: RunResult) -> dict:
     statuses = Counter(f.status for f in run.files)
+    kinds = Counter(f.kind for f in run.files)
     by_rule: Counter = Counter()
     by_id: Counter = Counter()
     timing = dict.fromkeys(TIMING_KEYS, 0.0)
@@ -38,7 +47,7 @@ def summarize(run: RunResult) -> dict:
     for f in run.files:
         for change in f.changes:
             by_rule[change.rule] += 1
-        lines_changed += len({(c.line, c.added, c.after) for c in f.changes})
+        lines_changed += len({(c.cell, c.line, c.added, c.after) for c in f.changes})
         for finding in f.findings:
             by_id[finding.id] += 1
         for key, value in f.timing.items():
@@ -54,6 +63,7 @@ def summarize(run: RunResult) -> dict:
             "linked": statuses[LINKED],
             "skipped": statuses[SKIPPED],
         },
+        "files_by_kind": {kind: kinds[kind] for kind in KINDS if kinds[kind]},
         "changes": sum(by_rule.values()),
         "changed_lines": lines_changed,
         "changes_by_rule": dict(sorted(by_rule.items())),

@@ -81,5 +81,12 @@ class RuleSet:
     packages: dict[str, str] = field(default_factory=dict)
     findings: dict[str, FindingSpec] = field(default_factory=dict)
 
+    def finding(self, line: int, finding_id: str, name: str, cell: Optional[int] = None, **extra: str):
+        """A Finding with the table's message and suggestion filled in for `name`."""
+        from gpu2mlu.results import Finding  # results imports nothing from rules; keep it that way
+        spec = self.findings[finding_id]
+        values = {"name": name, **extra}
+        return Finding(line, finding_id, spec.message.format(**values), spec.suggestion.format(**values), cell)
+
     def needs_torch_mlu(self, qualified: str) -> bool:
         return any(qualified == p or qualified.startswith(p + ".") for p in self.provided_by_torch_mlu)

@@ -1,0 +1,85 @@
+"""File kinds: which converter a file goes to, decided from its name (and, for files without an
+extension, its shebang line). Files of kind "other" are copied byte for byte.
+"""
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import re
+from typing import Callable
+
+PYTHON = "python"
+NOTEBOOK = "notebook"
+SHELL = "shell"
+DOCKERFILE = "dockerfile"
+CONFIG = "config"
+REQUIREMENTS = "requirements"
+NATIVE = "native"
+OTHER = "other"
+KINDS = (PYTHON, NOTEBOOK, SHELL, DOCKERFILE, CONFIG, REQUIREMENTS, NATIVE, OTHER)
+
+_BY_SUFFIX = {
+    ".py": PYTHON, ".pyw": PYTHON,
+    ".ipynb": NOTEBOOK,
+    ".sh": SHELL, ".bash": SHELL, ".zsh": SHELL, ".ksh": SHELL,
+    ".yaml": CONFIG, ".yml": CONFIG, ".json": CONFIG, ".toml": CONFIG, ".cfg": CONFIG, ".ini": CONFIG,
+    ".cu": NATIVE, ".cuh": NATIVE, ".c": NATIVE, ".cc": NATIVE, ".cpp": NATIVE, ".cxx": NATIVE,
+    ".h": NATIVE, ".hh": NATIVE, ".hpp": NATIVE, ".hxx": NATIVE, ".inl": NATIVE,
+}
+# pip requirement files by their usual names (requirements.txt, requirements-dev.txt, dev-requirements.in,
+# constraints.txt); files inside a requirements/ folder too.
+_REQUIREMENTS = re.compile(r"(?:.*[-_.])?(?:requirements|constraints|reqs)(?:[-_.].*)?\.(?:txt|in)\Z", re.I)
+_DOCKERFILE = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*")
+_SHELLS = re.compile(rb"^#![ \t]*(?:/usr)?(?:/local)?/bin/(?:env[ \t]+(?:-\S+[ \t]+)*)?(?:ba|z|k|da)?sh\b")
+_PYTHONS = re.compile(rb"^#!.*\bpython")
+
+
+def kind_of(rel: str, first_line: Callable[[], bytes] = lambda: b"") -> str:
+    """The kind of the file at POSIX path `rel`; `first_line` reads its first line when needed."""
+    name = rel.rsplit("/", 1)[-1]
+    if any(fnmatch.fnmatchcase(name, p) for p in _DOCKERFILE):
+        return DOCKERFILE
+    if _REQUIREMENTS.match(name) or (rel.startswith("requirements/") or "/requirements/" in rel) and name.endswith(".txt"):
+        return REQUIREMENTS
+    dot = name.rfind(".")
+    if dot > 0:
+        return _BY_SUFFIX.get(name[dot:].lower(), OTHER)
+    head = first_line()
+    if _PYTHONS.match(head):
+        return PYTHON
+    if _SHELLS.match(head):
+        return SHELL
+    return OTHER
+
+
+# kind → "module:function"; a converter takes (text, rules, rel) and returns a Conversion, and
+# raises gpu2mlu.kinds.Unconvertible when the file must be copied unchanged.
+_CONVERTERS = {
+    PYTHON: "gpu2mlu.python.entry:convert_file",
+    NOTEBOOK: "gpu2mlu.notebook:convert_notebook",
+    SHELL: "gpu2mlu.shell:convert_shell_file",
+    DOCKERFILE: "gpu2mlu.shell:convert_dockerfile",
+    CONFIG: "gpu2mlu.config:convert_config",
+    REQUIREMENTS: "gpu2mlu.deps:convert_requirements",
+    NATIVE: "gpu2mlu.native:convert_native",
+}
+
+# A file of these kinds whose bytes hold none of its words needs no conversion and is not even
+# decoded (case-insensitive). Python files have their own, finer gate; requirement files are
+# small and always read.
+TRIGGERS = {
+    NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|torch", re.I),
+    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus", re.I),
+    DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|pip|conda", re.I),
+    CONFIG: re.compile(rb"cuda|nccl|nvidia|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),
+    NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|thrust|__global__|<<<|THC", re.I),
+}
+
+
+class Unconvertible(Exception):
+    """The file cannot be converted safely; it is copied unchanged and listed as skipped."""
+
+
+def converter(kind: str):
+    module, _, function = _CONVERTERS[kind].partition(":")
+    return getattr(importlib.import_module(module), function)
