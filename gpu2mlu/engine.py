@@ -85,8 +85,12 @@ def _report_names(src: Path) -> tuple[tuple[str, str], list[str]]:
 
 
 def migrate(src, out=None, *, line: str = DEFAULT_LINE, force: bool = False,
-            jobs: Optional[int] = None) -> RunResult:
-    """Convert `src` (a folder or a .py file) into `out` (default: SRC_mlu beside it)."""
+            jobs: Optional[int] = None, keep_text: bool = True) -> RunResult:
+    """Convert `src` (a folder or a file) into `out` (default: SRC_mlu beside it).
+
+    `keep_text`: keep the decoded before/after text of every changed file on its FileResult
+    (for diffs, the patch and the HTML report).
+    """
     started = time.perf_counter()
     src = Path(src)
     out = Path(out) if out is not None else default_output(src)
@@ -97,9 +101,10 @@ def migrate(src, out=None, *, line: str = DEFAULT_LINE, force: bool = False,
     try:
         (md_name, json_name), old_reports = _report_names(src)
         if src.is_dir():
-            files = convert_tree(src, staging, line, jobs, exclude=(str(out), str(staging), *old_reports))
+            files = convert_tree(src, staging, line, jobs, exclude=(str(out), str(staging), *old_reports),
+                                 keep_text=keep_text)
         else:
-            files = convert_single_file(src, staging, line)
+            files = convert_single_file(src, staging, line, keep_text)
         run = RunResult(str(src.resolve()), str(out.resolve()), line, files,
                         report_md=str(out.resolve() / md_name), report_json=str(out.resolve() / json_name))
         run.wall_seconds = time.perf_counter() - started
