@@ -47,9 +47,13 @@ def changes_from_edits(text: str, edits: list[Edit], index: LineIndex = None) ->
     return changes
 
 
-def conversion_from_edits(text: str, edits: Iterable[Edit], findings: Iterable[Finding] = ()) -> Conversion:
-    """Apply `edits` to `text`; raises EditConflict when two edits overlap (a rule bug)."""
-    edits = normalize(list(edits))
+def conversion_from_edits(text: str, edits: Iterable[Edit], findings: Iterable[Finding] = (),
+                          disabled: frozenset = frozenset()) -> Conversion:
+    """Apply `edits` to `text`; raises EditConflict when two edits overlap (a rule bug).
+
+    `disabled`: rule families the project switched off (RuleSet.disabled); their edits are dropped.
+    """
+    edits = normalize([e for e in edits if e.rule not in disabled])
     new_text = apply_edits(text, edits) if edits else text
     changes = changes_from_edits(text, edits) if edits else []
     unique = sorted(set(findings), key=lambda f: (f.cell or 0, f.line, f.id, f.message))

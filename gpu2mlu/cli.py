@@ -3,44 +3,106 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TextIO
 
 from gpu2mlu import __version__
-from gpu2mlu.engine import MigrationError, migrate
-from gpu2mlu.rules import DEFAULT_LINE, LINES
+from gpu2mlu.engine import MigrationError, convert_in_place, load_settings, migrate, preview, undo
+from gpu2mlu.report import json as json_report
+from gpu2mlu.report import patch as patch_report
+from gpu2mlu.report.model import location
+from gpu2mlu.rules import DEFAULT_LINE, LINES, SEVERITIES, load_ruleset
+from gpu2mlu.settings import FAIL_ON, SettingsError
 
-EXIT_OK, EXIT_SKIPPED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 DESCRIPTION = """\
 Convert a PyTorch project written for NVIDIA GPUs (CUDA) into one for Cambricon MLUs (torch_mlu).
-The converted copy goes to PROJECT_mlu/ with report.md and report.json listing every change and
-everything that needs a human.
+The converted copy goes to PROJECT_mlu/ with report.md, report.json, report.html and changes.patch
+listing every change and everything that needs a human.
 
-exit codes: 0 done; 1 done, but some files were skipped (listed in the report);
-            2 bad usage or bad input (missing path, unreadable input, refused output folder)
+modes (default: write the converted copy):
+  --diff       print the unified diff of every change; write nothing
+  --check      write nothing; exit 1 if anything would change or a finding of --fail-on severity
+               or worse exists (one `path:line: ID message` line each); takes several paths
+  --in-place   convert PROJECT itself, backing up every changed file; --undo restores them
+  --explain ID what a finding ID or rule family means and how to fix it
+
+settings: [tool.gpu2mlu] in the project's pyproject.toml (target, include, exclude, disable,
+fail-on, jobs, api, env); options given here win.
+
+exit codes: 0 done (--check: nothing to do); 1 done, but files were skipped (listed in the report),
+            or --check found work; 2 bad usage, bad input or settings; 130 interrupted
 """
+
+PROGRESS_MIN_FILES = 200  # smaller trees finish before a bar is worth drawing
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="torch_gpu2mlu", description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-i", "--input", required=True, metavar="PATH",
-                        help="project folder or single .py file to convert")
-    parser.add_argument("-o", "--output", metavar="DIR",
-                        help="output folder (default: PATH_mlu beside the input; for a file "
-                             "train.py, the folder train_mlu/)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing output folder that gpu2mlu did not make")
-    parser.add_argument("--target", choices=LINES, default=DEFAULT_LINE, metavar="LINE",
-                        help="PyTorch line of the torch_mlu release you deploy on: "
-                             f"{', '.join(LINES)} (default {DEFAULT_LINE}; later torch_mlu releases "
-                             "follow 2.4). 2.1 keeps the torch.mlu.amp spelling for AMP")
-    parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
-                        help="worker processes for large trees (default: one per CPU core)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
-    parser.add_argument("--version", action="version", version=f"gpu2mlu {__version__}")
-    return parser
+    p = argparse.ArgumentParser(prog="torch_gpu2mlu", description=DESCRIPTION,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-i", "--input", metavar="PATH", help="project folder or single file to convert")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="with --check or --diff: files or folders to look at (what pre-commit passes)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="output folder (default: PATH_mlu beside the input; for a file train.py, "
+                        "the folder train_mlu/)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder that gpu2mlu did not make; with --undo, "
+                        "restore files edited since the conversion too")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--diff", action="store_true", help="print a unified diff of every change; write nothing")
+    mode.add_argument("--check", action="store_true",
+                      help="write nothing; exit 1 when anything would change or a finding of --fail-on "
+                           "severity or worse exists")
+    mode.add_argument("--in-place", action="store_true",
+                      help="convert the input folder itself, keeping a backup of every changed file "
+                           "in PATH/.gpu2mlu/ (refused in a git work tree with uncommitted changes)")
+    mode.add_argument("--undo", action="store_true", help="restore the files changed by the last --in-place run")
+    mode.add_argument("--explain", metavar="ID", help="explain a finding ID (GM201) or a rule family (amp)")
+    p.add_argument("--allow-dirty", action="store_true",
+                   help="with --in-place: convert a git work tree that has uncommitted changes")
+    p.add_argument("--fail-on", choices=FAIL_ON, default=None,
+                   help="with --check: the least severe finding that fails (default warning)")
+    p.add_argument("--target", choices=LINES, default=None, metavar="LINE",
+                   help="PyTorch line of the torch_mlu release you deploy on: "
+                        f"{', '.join(LINES)} (default {DEFAULT_LINE}; later torch_mlu releases follow 2.4). "
+                        "2.1 keeps the torch.mlu.amp spelling for AMP")
+    p.add_argument("--include", action="append", metavar="GLOB",
+                   help="convert only matching files (others are copied unchanged); repeatable")
+    p.add_argument("--exclude", action="append", metavar="GLOB",
+                   help="copy matching files unchanged (e.g. 'third_party/', '*.ipynb'); repeatable")
+    p.add_argument("--disable", action="append", metavar="ID",
+                   help="switch off a rule family or finding ID; repeatable")
+    p.add_argument("--no-config", action="store_true", help="ignore [tool.gpu2mlu] in pyproject.toml")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for large trees (default: one per CPU core)")
+    p.add_argument("--json", action="store_true", help="print the JSON report to stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: for large trees when stderr is a terminal)")
+    p.add_argument("--version", action="version", version=f"gpu2mlu {__version__}")
+    return p
+
+
+class ProgressBar:
+    """`gpu2mlu: [#######.............] 1234/4737 files` redrawn in place on a terminal."""
+
+    def __init__(self, stream: TextIO, always: bool) -> None:
+        self.stream, self.always, self.drawn = stream, always, False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES and not self.always:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(f"\rgpu2mlu: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K" if self.stream.isatty() else "\n")
+            self.stream.flush()
 
 
 def _print_summary(run) -> None:
@@ -49,10 +111,124 @@ def _print_summary(run) -> None:
     print(f"Official PyTorch model scripts:  {run.input}")
     print(f"Cambricon PyTorch model scripts:  {run.output}")
     print(f"Migration Report:  {run.report_md}")
-    print(f"{files['scanned']} files: {files['converted']} converted, {files['unchanged']} Python "
-          f"files unchanged, {files['copied'] + files['linked']} copied, {files['skipped']} skipped")
+    print(f"Review: {run.report_html} (diffs, findings) and {run.patch} (git apply)")
+    print(f"{files['scanned']} files: {files['converted']} converted, {files['unchanged']} unchanged, "
+          f"{files['copied'] + files['linked']} copied, {files['excluded']} excluded, {files['skipped']} skipped")
     print(f"{s['changes']} changes on {s['changed_lines']} lines; "
           f"{s['findings']} findings need manual attention (see the report)")
+
+
+def explain(key: str, out: TextIO) -> int:
+    rules = load_ruleset()
+    spec = rules.findings.get(key.upper())
+    if spec is not None:
+        out.write(f"{spec.id} {spec.name} ({spec.severity})\n\n"
+                  f"What it means: {spec.message.replace('{name}', '<name>')}\n"
+                  f"What to do: {spec.suggestion.replace('{name}', '<name>')}\n\n"
+                  f"Silence it on one line with a `gpu2mlu: ignore[{spec.id}]` comment, or everywhere "
+                  f"with disable = [\"{spec.id}\"] in [tool.gpu2mlu].\n")
+        return EXIT_OK
+    text = rules.families.get(key.lower())
+    if text is not None:
+        out.write(f"{key.lower()} (rule family)\n\nConverts: {text}\n\n"
+                  f"Switch it off with --disable {key.lower()} or disable = [\"{key.lower()}\"] in "
+                  "[tool.gpu2mlu].\n")
+        return EXIT_OK
+    print(f"torch_gpu2mlu: error: unknown finding ID or rule family {key!r}; known IDs: "
+          f"{', '.join(rules.findings)}; rule families: {', '.join(rules.families)}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _check_lines(run, fail_on: str) -> tuple[list[str], bool]:
+    """`path:line: ID message` lines, and whether the check fails."""
+    specs = load_ruleset(run.line).findings
+    threshold = SEVERITIES.index(fail_on) if fail_on in SEVERITIES else len(SEVERITIES)
+    lines, failed = [], False
+    for f in run.files:
+        for c in f.changes:
+            what = f'add "{c.after}"' if c.added else f'change "{c.before}" to "{c.after}"'
+            lines.append(f"{location(f.path, c)}: {c.rule} would {what}")
+            failed = True
+        for x in f.findings:
+            severity = specs[x.id].severity if x.id in specs else "warning"
+            lines.append(f"{location(f.path, x)}: {x.id} [{severity}] {x.message}")
+            failed = failed or SEVERITIES.index(severity) >= threshold
+        if f.reason:
+            lines.append(f"{f.path}: skipped: {f.reason}")
+            failed = True
+    return lines, failed
+
+
+def _cli_settings(args) -> dict:
+    values = {"target": args.target, "jobs": args.jobs, "fail_on": args.fail_on,
+              "include": tuple(args.include) if args.include else None,
+              "exclude": tuple(args.exclude) if args.exclude else None,
+              "disable": tuple(args.disable) if args.disable else None}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _run(args, parser) -> int:
+    if args.explain:
+        return explain(args.explain, sys.stdout)
+    inputs = ([args.input] if args.input else []) + list(args.paths)
+    if not inputs:
+        parser.print_usage(sys.stderr)
+        print("torch_gpu2mlu: error: the following arguments are required: -i/--input", file=sys.stderr)
+        return EXIT_USAGE
+    if args.paths and not (args.check or args.diff):
+        parser.print_usage(sys.stderr)
+        print("torch_gpu2mlu: error: several paths are only taken by --check and --diff; use -i PATH",
+              file=sys.stderr)
+        return EXIT_USAGE
+    if args.undo:
+        result = undo(inputs[0], force=args.force)
+        if result.conflicts:
+            print("torch_gpu2mlu: error: these files changed after the conversion; nothing was restored "
+                  "(--force overwrites them):\n  " + "\n  ".join(result.conflicts), file=sys.stderr)
+            return EXIT_FAIL
+        if not args.quiet:
+            print(f"restored {len(result.restored)} files from {result.backup}")
+        return EXIT_OK
+    cli = _cli_settings(args)
+    if args.no_config:
+        from gpu2mlu.settings import build
+        settings = build({}, cli)
+    else:
+        settings = load_settings(inputs[0], cli)
+    show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
+    bar = ProgressBar(sys.stderr, always=bool(args.progress)) if show else None
+    try:
+        if args.check or args.diff:
+            run = preview(inputs, settings, progress=bar)
+        elif args.in_place:
+            run = convert_in_place(inputs[0], settings, allow_dirty=args.allow_dirty, progress=bar)
+        else:
+            run = migrate(inputs[0], args.output, settings=settings, force=args.force, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        sys.stdout.write(json_report.render(run))
+    if args.diff:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(patch_report.render(run))
+        sys.stdout.buffer.flush()
+    if args.check:
+        lines, failed = _check_lines(run, settings.fail_on)
+        if not args.quiet and not args.json:
+            for line in lines:
+                print(line)
+        return EXIT_FAIL if failed else EXIT_OK
+    if args.in_place and not args.quiet and not args.json:
+        s = run.summary
+        print(f"converted {s['files']['converted']} files in place ({s['changes']} changes, "
+              f"{s['findings']} findings); originals and reports in {run.backup}")
+        print(f"undo with: torch_gpu2mlu --undo -i {inputs[0]}")
+    elif not (args.quiet or args.json or args.diff):
+        _print_summary(run)
+    for f in run.skipped:
+        print(f"skipped {f.path}: {f.reason}", file=sys.stderr)
+    return run.exit_code
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -69,23 +245,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has printed the usage error
         return EXIT_USAGE if exc.code else EXIT_OK
-    if args.jobs < 0:
+    if args.jobs is not None and args.jobs < 0:
         parser.print_usage(sys.stderr)
         print("torch_gpu2mlu: error: --jobs must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
     try:
-        run = migrate(args.input, args.output, line=args.target, force=args.force, jobs=args.jobs)
-    except MigrationError as exc:
+        return _run(args, parser)
+    except (MigrationError, SettingsError) as exc:
         print(f"torch_gpu2mlu: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("torch_gpu2mlu: interrupted; the output folder was not changed", file=sys.stderr)
-        return 130
+        print("torch_gpu2mlu: interrupted; no output folder was replaced (after --in-place, "
+              "files converted so far can be restored with --undo)", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except OSError as exc:
         print(f"torch_gpu2mlu: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
         return EXIT_USAGE
-    if not args.quiet:
-        _print_summary(run)
-    for f in run.skipped:
-        print(f"skipped {f.path}: {f.reason}", file=sys.stderr)
-    return run.exit_code

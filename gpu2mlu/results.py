@@ -45,6 +45,7 @@ UNCHANGED = "unchanged"  # a source file that needed no change
 COPIED = "copied"  # not a source file: copied byte for byte
 LINKED = "linked"  # a symlink, recreated as a symlink
 SKIPPED = "skipped"  # copied unchanged because it could not be converted
+EXCLUDED = "excluded"  # copied unchanged because the settings (include/exclude) left it out
 
 
 @dataclass
@@ -60,3 +61,4 @@ class FileResult:
     # (diffs, patches, the HTML report).
     before: Optional[str] = None
     after: Optional[str] = None
+    encoding: str = "utf-8"  # codec of a decoded file ("utf-8-sig" when it starts with a BOM)

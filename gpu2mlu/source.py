@@ -23,6 +23,11 @@ class SourceText:
     encoding: str  # a codec name; a UTF-8 BOM is kept separately in `bom`
     bom: bool
 
+    @property
+    def codec(self) -> str:
+        """A codec that turns the text back into the file's bytes, BOM included."""
+        return "utf-8-sig" if self.bom else self.encoding
+
     def encode(self, text: str) -> bytes:
         data = text.encode(self.encoding)
         return codecs.BOM_UTF8 + data if self.bom else data

@@ -5,18 +5,20 @@ import os
 import shutil
 import stat
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from gpu2mlu.changes import EditConflict
 from gpu2mlu.kinds import OTHER, PYTHON, TRIGGERS, Unconvertible, converter, kind_of
-from gpu2mlu.results import CONVERTED, COPIED, LINKED, SKIPPED, UNCHANGED, FileResult
-from gpu2mlu.rules import load_ruleset
-from gpu2mlu.source import DecodeError, decode
+from gpu2mlu.ignore import filter_findings
+from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, LINKED, SKIPPED, UNCHANGED, FileResult
+from gpu2mlu.settings import Settings
+from gpu2mlu.source import DecodeError, LineIndex, decode
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+# Version control data, and gpu2mlu's own backups from --in-place runs.
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".gpu2mlu"})
 # Below these sizes a second process costs more than it saves.
 _PARALLEL_MIN_FILES = 400
 _PARALLEL_MIN_BYTES = 4 << 20
@@ -25,15 +27,16 @@ _PARALLEL_MIN_BYTES = 4 << 20
 @dataclass(frozen=True)
 class Task:
     src: str
-    dst: str
+    dst: Optional[str]  # None: a dry run (--diff, --check) that writes nothing
     rel: str
     mode: int
     size: int
     kind: str
+    selected: bool = True  # False: include/exclude settings leave the file unconverted
 
     @property
     def converted(self) -> bool:
-        return self.kind != OTHER
+        return self.kind != OTHER and self.selected
 
 
 def file_kind(rel: str, src: str) -> str:
@@ -46,7 +49,7 @@ def file_kind(rel: str, src: str) -> str:
     return kind_of(rel, first_line)
 
 
-def walk(root: Path, out_root: Path, exclude: set[str]):
+def walk(root: Path, out_root: Optional[Path], exclude: set[str], settings: Settings = Settings()):
     """Directories to create, file tasks, symlinks to recreate, and entries skipped on the way."""
     dirs: list[str] = []
     tasks: list[Task] = []
@@ -62,7 +65,7 @@ def walk(root: Path, out_root: Path, exclude: set[str]):
             if name in SKIP_DIRS or os.path.realpath(src) in exclude:
                 continue
             if os.path.islink(src):
-                links.append((src, os.path.join(out_root, rel), rel))
+                links.append((src, os.path.join(out_root, rel) if out_root is not None else None, rel))
                 continue
             keep.append(name)
             dirs.append(rel)
@@ -70,7 +73,7 @@ def walk(root: Path, out_root: Path, exclude: set[str]):
         for name in sorted(filenames):
             src = os.path.join(current, name)
             rel = os.path.join(rel_dir, name)
-            dst = os.path.join(out_root, rel)
+            dst = os.path.join(out_root, rel) if out_root is not None else None
             if exclude and os.path.realpath(src) in exclude:
                 continue
             try:
@@ -83,8 +86,9 @@ def walk(root: Path, out_root: Path, exclude: set[str]):
             elif not stat.S_ISREG(st.st_mode):
                 settled.append(FileResult(_posix(rel), SKIPPED, reason="not a regular file (device, socket or pipe)"))
             else:
-                tasks.append(Task(src, dst, _posix(rel), stat.S_IMODE(st.st_mode), st.st_size,
-                                  file_kind(_posix(rel), src)))
+                posix = _posix(rel)
+                tasks.append(Task(src, dst, posix, stat.S_IMODE(st.st_mode), st.st_size,
+                                  file_kind(posix, src), settings.selects(posix)))
     return dirs, tasks, links, settled
 
 
@@ -100,9 +104,12 @@ def _link(src: str, dst: str, rel: str) -> FileResult:
     return FileResult(_posix(rel), LINKED)
 
 
-def run_task(task: Task, line: str, keep_text: bool = False) -> FileResult:
+def run_task(task: Task, settings: Settings, keep_text: bool = False) -> FileResult:
     timing: dict[str, float] = {}
     if not task.converted:
+        status = COPIED if task.kind == OTHER else EXCLUDED
+        if task.dst is None:
+            return FileResult(task.rel, status, kind=task.kind)
         t0 = time.perf_counter()
         try:
             shutil.copyfile(task.src, task.dst)
@@ -110,7 +117,7 @@ def run_task(task: Task, line: str, keep_text: bool = False) -> FileResult:
         except OSError as exc:
             return FileResult(task.rel, SKIPPED, reason=f"cannot copy: {exc.strerror}", kind=task.kind)
         timing["write"] = time.perf_counter() - t0
-        return FileResult(task.rel, COPIED, timing=timing, kind=task.kind)
+        return FileResult(task.rel, status, timing=timing, kind=task.kind)
     t0 = time.perf_counter()
     try:
         with open(task.src, "rb") as f:
@@ -118,7 +125,10 @@ def run_task(task: Task, line: str, keep_text: bool = False) -> FileResult:
     except OSError as exc:
         return FileResult(task.rel, SKIPPED, reason=f"cannot read: {exc.strerror}", kind=task.kind)
     timing["read"] = time.perf_counter() - t0
-    file_result, out = convert_bytes(task.rel, task.kind, data, line, timing, keep_text)
+    file_result, out = convert_bytes(task.rel, task.kind, data, settings, timing, keep_text)
+    file_result.timing = timing
+    if task.dst is None:
+        return file_result
     t1 = time.perf_counter()
     try:
         with open(task.dst, "wb") as f:
@@ -127,11 +137,10 @@ def run_task(task: Task, line: str, keep_text: bool = False) -> FileResult:
     except OSError as exc:
         return FileResult(task.rel, SKIPPED, reason=f"cannot write output: {exc.strerror}", kind=task.kind)
     timing["write"] = timing.get("write", 0.0) + time.perf_counter() - t1
-    file_result.timing = timing
     return file_result
 
 
-def convert_bytes(rel: str, kind: str, data: bytes, line: str, timing: dict,
+def convert_bytes(rel: str, kind: str, data: bytes, settings: Settings, timing: dict,
                   keep_text: bool = False) -> tuple[FileResult, bytes]:
     """Convert one file's bytes by its kind: (result, bytes to write)."""
     gate = TRIGGERS.get(kind)
@@ -142,20 +151,24 @@ def convert_bytes(rel: str, kind: str, data: bytes, line: str, timing: dict,
     except DecodeError as exc:
         return FileResult(rel, SKIPPED, reason=f"cannot decode: {exc}; copied unchanged", kind=kind), data
     convert = converter(kind)
+    rules = settings.ruleset()
     try:
         if kind == PYTHON:
-            conversion = convert(source.text, load_ruleset(line), rel, timing)
+            conversion = convert(source.text, rules, rel, timing)
         else:
             t0 = time.perf_counter()
-            conversion = convert(source.text, load_ruleset(line), rel)
+            conversion = convert(source.text, rules, rel)
             timing["edit"] = timing.get("edit", 0.0) + time.perf_counter() - t0
     except Unconvertible as exc:
         return FileResult(rel, SKIPPED, reason=str(exc), kind=kind), data
     except EditConflict as exc:
         return FileResult(rel, SKIPPED, kind=kind,
                           reason=f"gpu2mlu could not convert it safely (conflicting edits: {exc}); copied unchanged"), data
+    findings = list(conversion.findings)
+    if findings:
+        findings = filter_findings(findings, _line_text(source.text, kind), settings.disable)
     status = CONVERTED if conversion.changed else UNCHANGED
-    result = FileResult(rel, status, list(conversion.changes), list(conversion.findings), kind=kind)
+    result = FileResult(rel, status, list(conversion.changes), findings, kind=kind, encoding=source.codec)
     if not conversion.changed:
         return result, data
     try:
@@ -167,8 +180,25 @@ def convert_bytes(rel: str, kind: str, data: bytes, line: str, timing: dict,
     return result, out
 
 
-def _run_chunk(tasks: list[Task], line: str, keep_text: bool = False) -> list[FileResult]:
-    return [run_task(t, line, keep_text) for t in tasks]
+def _line_text(text: str, kind: str):
+    """finding → the text of its line, for inline `gpu2mlu: ignore[...]` markers."""
+    index = LineIndex(text)
+    cells = None
+
+    def line_text(finding) -> str:
+        nonlocal cells
+        if finding.cell is None:
+            return index.line_text(finding.line) if 0 < finding.line <= len(index.starts) else ""
+        if cells is None:
+            from gpu2mlu.notebook import cell_sources
+            cells = cell_sources(text)
+        lines = cells[finding.cell - 1].splitlines() if 0 < finding.cell <= len(cells) else []
+        return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+    return line_text
+
+
+def _run_chunk(tasks: list[Task], settings: Settings, keep_text: bool = False) -> list[FileResult]:
+    return [run_task(t, settings, keep_text) for t in tasks]
 
 
 def _chunks(tasks: list[Task], n: int) -> list[list[Task]]:
@@ -189,34 +219,51 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def convert_files(tasks: list[Task], line: str, jobs: Optional[int], keep_text: bool = False) -> list[FileResult]:
-    jobs = default_jobs() if not jobs else jobs
+def convert_files(tasks: list[Task], settings: Settings, keep_text: bool = False,
+                  progress=None) -> list[FileResult]:
+    """Run the tasks, in worker processes for large trees; `progress(done, total)` after each batch."""
+    jobs = settings.jobs or default_jobs()
     work = sum(t.size for t in tasks if t.converted)
+    settings.ruleset()  # load the tables once, before any worker forks
     if jobs <= 1 or (len(tasks) < _PARALLEL_MIN_FILES and work < _PARALLEL_MIN_BYTES):
-        return _run_chunk(tasks, line, keep_text)
-    load_ruleset(line)  # load the tables once, before the workers fork
+        if progress is None:
+            return _run_chunk(tasks, settings, keep_text)
+        results = []
+        for i, task in enumerate(tasks, 1):
+            results.append(run_task(task, settings, keep_text))
+            if i % 50 == 0 or i == len(tasks):
+                progress(i, len(tasks))
+        return results
     import multiprocessing
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
         context = None
-    chunks = _chunks(tasks, jobs * 4)
+    chunks = _chunks(tasks, jobs * (16 if progress else 4))
     results: list[FileResult] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for part in pool.map(_run_chunk, chunks, [line] * len(chunks), [keep_text] * len(chunks)):
-            results.extend(part)
+        futures = [pool.submit(_run_chunk, chunk, settings, keep_text) for chunk in chunks]
+        for future in as_completed(futures):
+            results.extend(future.result())
+            if progress is not None:
+                progress(len(results), len(tasks))
     return results
 
 
-def convert_tree(root: Path, out_root: Path, line: str, jobs: Optional[int] = None,
-                 exclude: tuple[str, ...] = (), keep_text: bool = False) -> list[FileResult]:
-    """Write the converted tree to `out_root` (which must exist and be empty)."""
+def convert_tree(root: Path, out_root: Optional[Path], settings: Settings = Settings(),
+                 exclude: tuple[str, ...] = (), keep_text: bool = False, progress=None) -> list[FileResult]:
+    """Write the converted tree to `out_root` (which must exist and be empty); None: write nothing."""
     excluded = {os.path.realpath(p) for p in exclude}
-    dirs, tasks, links, settled = walk(root, out_root, excluded)
+    dirs, tasks, links, settled = walk(root, out_root, excluded, settings)
+    if out_root is None:
+        settled += [FileResult(_posix(rel), LINKED) for _, _, rel in links]
+        results = settled + convert_files(tasks, settings, keep_text, progress)
+        results.sort(key=lambda r: r.path)
+        return results
     for rel in dirs:
         os.makedirs(os.path.join(out_root, rel), exist_ok=True)
     settled += [_link(src, dst, rel) for src, dst, rel in links]
-    results = settled + convert_files(tasks, line, jobs, keep_text)
+    results = settled + convert_files(tasks, settings, keep_text, progress)
     for rel in reversed(dirs):  # directory modes last, in case one is read-only
         try:
             os.chmod(os.path.join(out_root, rel), stat.S_IMODE(os.stat(os.path.join(root, rel)).st_mode))
@@ -226,9 +273,15 @@ def convert_tree(root: Path, out_root: Path, line: str, jobs: Optional[int] = No
     return results
 
 
-def convert_single_file(src: Path, out_root: Path, line: str, keep_text: bool = False) -> list[FileResult]:
+def convert_single_file(src: Path, out_root: Optional[Path], settings: Settings = Settings(),
+                        keep_text: bool = False, rel: Optional[str] = None,
+                        any_kind_is_python: bool = True) -> list[FileResult]:
+    """One file named on the command line (converted as Python when its kind is unknown)."""
     st = src.stat()
-    kind = file_kind(src.name, str(src))
-    task = Task(str(src), str(out_root / src.name), src.name, stat.S_IMODE(st.st_mode), st.st_size,
-                PYTHON if kind == OTHER else kind)  # a file named on the command line is converted
-    return [run_task(task, line, keep_text)]
+    rel = rel or src.name
+    kind = file_kind(rel, str(src))
+    if kind == OTHER and any_kind_is_python:
+        kind = PYTHON
+    dst = str(out_root / src.name) if out_root is not None else None
+    task = Task(str(src), dst, rel, stat.S_IMODE(st.st_mode), st.st_size, kind, settings.selects(rel))
+    return [run_task(task, settings, keep_text)]

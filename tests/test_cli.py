@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from gpu2mlu.cli import main
+from gpu2mlu.engine import REPORT_FILES
 from gpu2mlu.kinds import KINDS
 
 
@@ -72,7 +73,7 @@ def test_report_json_schema(project, tmp_path):
                                     "before": "model = model.cuda()", "after": "model = model.mlu()",
                                     "kind": "change"}
     assert report["summary"]["files"] == {"scanned": 5, "converted": 1, "unchanged": 2, "copied": 2,
-                                          "linked": 0, "skipped": 0}
+                                          "linked": 0, "skipped": 0, "excluded": 0}
     kinds = {row["file"]: row["kind"] for row in report["files"]}
     assert report["summary"]["files_by_kind"] == dict(sorted(Counter(kinds.values()).items(),
                                                              key=lambda kv: KINDS.index(kv[0])))
@@ -229,7 +230,7 @@ def test_second_run_changes_nothing(project, tmp_path):
     main(["-i", str(project), "-o", str(first), "-q"])
     main(["-i", str(first), "-o", str(second), "-q"])
     for path in first.rglob("*"):
-        if path.is_file() and path.name not in ("report.md", "report.json"):
+        if path.is_file() and path.name not in REPORT_FILES:
             assert (second / path.relative_to(first)).read_bytes() == path.read_bytes()
     assert read_report(second)["changes"] == []
 

@@ -81,7 +81,7 @@ def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
         return _convert_full(text, rules, timing)  # only in a function, or cut off by the head
     before = any(rules.needs_torch_mlu(t) for t in _anchor_targets(anchor))
     edit = insertion(index.text, index, anchor, ["import torch_mlu"], before)
-    return _finish(text, index, [edit], [], anchor, ["import torch_mlu"], timing, reparse=False)
+    return _finish(text, index, [edit], [], anchor, ["import torch_mlu"], timing, False, rules.disabled)
 
 
 def _head(text: str) -> str:
@@ -281,11 +281,15 @@ def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
             before = id(anchor) in plan.needs_torch_mlu
             edits.append(insertion(text, index, anchor, added, before))
     _add(timing, "edit", t0)
-    return _finish(text, index, edits, ctx.findings, anchor, added, timing, reparse=tree)
+    return _finish(text, index, edits, ctx.findings, anchor, added, timing, tree, rules.disabled)
 
 
-def _finish(text, index, edits, findings, anchor, added, timing, reparse) -> Conversion:
+def _finish(text, index, edits, findings, anchor, added, timing, reparse, disabled=frozenset()) -> Conversion:
     t0 = time.perf_counter()
+    if disabled:  # rule families the project switched off
+        edits = [e for e in edits if e.rule not in disabled]
+        if IMPORT_RULE in disabled:
+            added = []
     try:
         edits = normalize(edits)
     except EditConflict as exc:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Optional
 
 from gpu2mlu.kinds import KINDS
-from gpu2mlu.results import CONVERTED, COPIED, LINKED, SKIPPED, UNCHANGED, FileResult
+from gpu2mlu.settings import Settings
+from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, LINKED, SKIPPED, UNCHANGED, FileResult
 
 TIMING_KEYS = ("scan", "parse", "edit", "read", "write")
 
@@ -20,6 +22,10 @@ class RunResult:
     report_json: str = ""
     wall_seconds: float = 0.0
     summary: dict = field(default_factory=dict)
+    settings: Optional[Settings] = None
+    report_html: str = ""
+    patch: str = ""
+    backup: str = ""  # --in-place: the folder holding the originals of the changed files
 
     @property
     def skipped(self) -> list[FileResult]:
@@ -62,6 +68,7 @@ def summarize(run: RunResult) -> dict:
             "copied": statuses[COPIED],
             "linked": statuses[LINKED],
             "skipped": statuses[SKIPPED],
+            "excluded": statuses[EXCLUDED],
         },
         "files_by_kind": {kind: kinds[kind] for kind in KINDS if kinds[kind]},
         "changes": sum(by_rule.values()),

@@ -5,7 +5,7 @@ import functools
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, CallSpec, Entry, EnvRule, FindingSpec, RuleSet, RuleTableError,
+    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, Entry, EnvRule, FindingSpec, RuleSet, RuleTableError,
 )
 
 try:
@@ -13,7 +13,7 @@ try:
 except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib
 
-__all__ = ["DEFAULT_LINE", "LINES", "RuleSet", "RuleTableError", "load_ruleset", "load_table"]
+__all__ = ["DEFAULT_LINE", "LINES", "SEVERITIES", "RuleSet", "RuleTableError", "load_ruleset", "load_table"]
 
 
 def load_table(name: str) -> dict:
@@ -123,10 +123,14 @@ def _load_env(rs: RuleSet) -> None:
 
 def _load_findings(rs: RuleSet) -> None:
     table = load_table("findings.toml")
+    for fid, raw in table.items():
+        if raw.get("severity") not in SEVERITIES:
+            raise RuleTableError(f"findings.toml {fid}: severity must be one of {', '.join(SEVERITIES)}")
     rs.findings = {
-        fid: FindingSpec(fid, raw["name"], raw["message"], raw["suggestion"])
+        fid: FindingSpec(fid, raw["name"], raw["message"], raw["suggestion"], raw["severity"])
         for fid, raw in table.items()
     }
+    rs.families = {name: raw["converts"] for name, raw in load_table("families.toml").items()}
     rs.packages = dict(load_table("packages.toml")["cuda_only"])
     used = {e.finding for e in rs.entries.values() if e.finding}
     unknown = used - set(rs.findings)

@@ -51,12 +51,16 @@ class Entry:
         return self.target or self.name
 
 
+SEVERITIES = ("info", "warning", "error")  # in increasing order
+
+
 @dataclass(frozen=True)
 class FindingSpec:
     id: str
     name: str
     message: str
     suggestion: str
+    severity: str = "warning"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class RuleSet:
     nccl_env_prefixes: tuple[str, ...] = ()
     packages: dict[str, str] = field(default_factory=dict)
     findings: dict[str, FindingSpec] = field(default_factory=dict)
+    families: dict[str, str] = field(default_factory=dict)  # rule family → what it converts
+    disabled: frozenset = frozenset()  # rule families switched off by the project's settings
 
     def finding(self, line: int, finding_id: str, name: str, cell: Optional[int] = None, **extra: str):
         """A Finding with the table's message and suggestion filled in for `name`."""
