@@ -57,7 +57,7 @@ def _emit(out: list[bytes], prefix: bytes, line: bytes) -> None:
 def file_diff(path: str, before: bytes, after: bytes, context: int = CONTEXT) -> bytes:
     """A git-style unified diff of one file (empty when nothing changed)."""
     a, b = _lines(before), _lines(after)
-    groups = list(SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context))
+    groups = grouped_opcodes(a, b, context)
     if not groups:
         return b""
     old, new = _quote(f"a/{path}"), _quote(f"b/{path}")
@@ -75,6 +75,79 @@ def file_diff(path: str, before: bytes, after: bytes, context: int = CONTEXT) ->
             for line in b[y1:y2]:
                 _emit(out, b"+", line)
     return b"".join(out)
+
+
+# gpu2mlu's changes keep nearly every line and its order, so the diff re-synchronises after each
+# difference by looking a short way ahead (linear time), instead of difflib's general matching,
+# which is quadratic on files with many repeated lines. Any alignment is a valid patch as long as
+# "equal" lines are equal; far-apart rewrites fall back to difflib.
+_LOOKAHEAD = 48
+_SYNC = 2  # lines that must agree for a re-synchronisation
+
+
+def _resync(a: list, b: list, i: int, j: int):
+    n, m = len(a), len(b)
+    for distance in range(1, 2 * _LOOKAHEAD):
+        for k in range(max(0, distance - _LOOKAHEAD), min(distance, _LOOKAHEAD) + 1):
+            x, y = i + k, j + distance - k
+            if x > n or y > m:
+                continue
+            if x == n or y == m:
+                if x == n and y == m:
+                    return x, y
+                continue
+            if a[x:x + _SYNC] == b[y:y + _SYNC] and (x + _SYNC <= n) == (y + _SYNC <= m):
+                return x, y
+    return None
+
+
+def opcodes(a: list, b: list) -> list[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes turning line list `a` into `b`."""
+    ops: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    n, m = len(a), len(b)
+    while i < n or j < m:
+        i0, j0 = i, j
+        while i < n and j < m and a[i] == b[j]:
+            i, j = i + 1, j + 1
+        if i > i0:
+            ops.append(("equal", i0, i, j0, j))
+        if i == n and j == m:
+            break
+        found = _resync(a, b, i, j)
+        if found is None:
+            for tag, x1, x2, y1, y2 in SequenceMatcher(None, a[i:], b[j:], autojunk=False).get_opcodes():
+                ops.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
+            break
+        x, y = found
+        tag = "replace" if x > i and y > j else ("delete" if x > i else "insert")
+        ops.append((tag, i, x, j, y))
+        i, j = x, y
+    return ops
+
+
+def grouped_opcodes(a: list, b: list, context: int = CONTEXT) -> list[list[tuple]]:
+    """Opcodes in hunks, with `context` equal lines around each change (as difflib groups them)."""
+    ops = opcodes(a, b)
+    if not any(op[0] != "equal" for op in ops):
+        return []
+    if ops[0][0] == "equal":
+        _, i1, i2, j1, j2 = ops[0]
+        ops[0] = ("equal", max(i1, i2 - context), i2, max(j1, j2 - context), j2)
+    if ops[-1][0] == "equal":
+        _, i1, i2, j1, j2 = ops[-1]
+        ops[-1] = ("equal", i1, min(i2, i1 + context), j1, min(j2, j1 + context))
+    groups, group = [], []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal" and i2 - i1 > 2 * context:
+            group.append((tag, i1, i1 + context, j1, j1 + context))
+            groups.append(group)
+            group = []
+            i1, j1 = i2 - context, j2 - context
+        group.append((tag, i1, i2, j1, j2))
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        groups.append(group)
+    return groups
 
 
 def render(run: RunResult) -> bytes:
