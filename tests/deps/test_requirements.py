@@ -173,3 +173,8 @@ def test_crlf_and_no_final_newline():
 def test_version_clauses(clauses, version, allowed, capped):
     assert admits(clauses, release(version)) is allowed
     assert caps_below(clauses, release(version)) is capped
+
+
+def test_malformed_url_is_read_without_raising():
+    assert parse_requirement("git+https://[github.com/NVIDIA/apex").name == "apex"
+    assert ids("-e git+https://[github.com/NVIDIA/apex\n") == [("GM310", 1)]
