@@ -72,8 +72,15 @@ TRIGGERS = {
     SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus", re.I),
     DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|pip|conda", re.I),
     CONFIG: re.compile(rb"cuda|nccl|nvidia|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),
-    NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|thrust|__global__|<<<|THC", re.I),
+    NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|nvml|nvrtc|thrust|cub::|"
+                       rb"__global__|__device__|__shared__|__constant__|threadIdx|blockIdx|blockDim|gridDim|"
+                       rb"<<<|THC|\.cuh|\bcu(?:Init|Ctx|Module|Launch|Mem|Stream|Event|Device|Func|Graph|Link|Tex|Surf|Array|"
+                       rb"Pointer|result|context)", re.I),
 }
+# Distribution names the dependency readers (gpu2mlu.deps) report in pyproject.toml, setup.cfg and
+# environment.yml that the CONFIG words do not cover; torch for pins that miss the torch_mlu line.
+DEPENDENCY_WORDS = rb"torch|cudnn|cublas|cudf|cuml|cugraph|cutensor|magma|deepspeed|mmcv|gpustat|nvitop|transformer.engine|-gpu|cu\d\d"
+TRIGGERS[CONFIG] = re.compile(TRIGGERS[CONFIG].pattern + rb"|" + DEPENDENCY_WORDS, re.I)
 
 
 class Unconvertible(Exception):

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, Entry, EnvRule, FindingSpec, RuleSet, RuleTableError,
+    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, Entry, EnvRule, FindingSpec, NativeRules, RuleSet,
+    RuleTableError, TorchLine,
 )
 
 try:
@@ -131,11 +133,33 @@ def _load_findings(rs: RuleSet) -> None:
         for fid, raw in table.items()
     }
     rs.families = {name: raw["converts"] for name, raw in load_table("families.toml").items()}
-    rs.packages = dict(load_table("packages.toml")["cuda_only"])
     used = {e.finding for e in rs.entries.values() if e.finding}
     unknown = used - set(rs.findings)
     if unknown:
         raise RuleTableError(f"torch_api.toml uses undefined findings {sorted(unknown)}")
+
+
+def _load_packages(rs: RuleSet, line: str) -> None:
+    table = load_table("packages.toml")
+    rs.packages = dict(table["cuda_only"])
+    rs.distributions = tuple(table["distributions"].items())
+    rs.conda_packages = tuple(table["conda"].items())
+    rs.mlu_since = {name: (raw["version"], raw["suggestion"]) for name, raw in table["mlu_since"].items()}
+    raw = table["torch_lines"].get(line)
+    if raw is None:
+        raise RuleTableError(f"packages.toml: no [torch_lines.\"{line}\"]")
+    rs.torch_line = TorchLine(raw["version"], raw["torch"], raw["torchvision"], raw["torchaudio"],
+                              raw["later_releases"])
+
+
+def _load_native(rs: RuleSet) -> None:
+    table = load_table("native.toml")
+    patterns = table["identifiers"]["patterns"]
+    try:
+        identifier = re.compile("|".join(f"(?:{p})" for p in patterns))
+    except re.error as exc:
+        raise RuleTableError(f"native.toml identifiers: {exc}") from None
+    rs.native = NativeRules(tuple(table["includes"]["headers"]), identifier)
 
 
 @functools.lru_cache(maxsize=None)
@@ -148,4 +172,6 @@ def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     _load_literals(rs)
     _load_env(rs)
     _load_findings(rs)
+    _load_packages(rs, line)
+    _load_native(rs)
     return rs

@@ -1,6 +1,7 @@
 """Typed records for the rule tables, and the checks that keep the tables honest."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -70,6 +71,26 @@ class EnvRule:
     suggestion: str = ""
 
 
+@dataclass(frozen=True)
+class TorchLine:
+    """What one torch_mlu PyTorch line needs from torch (packages.toml [torch_lines])."""
+    version: str  # the torch release the line runs on, e.g. "2.4.0"
+    torch: str  # what to install instead of a CUDA build, as a phrase
+    torchvision: str
+    torchaudio: str
+    later_releases: bool  # newer torch releases are fine too
+
+    def placeholders(self, line: str) -> dict:
+        return {"torch_line": line, "torch": self.torch, "torchvision": self.torchvision, "torchaudio": self.torchaudio}
+
+
+@dataclass(frozen=True)
+class NativeRules:
+    """CUDA uses in C/C++/CUDA sources (native.toml)."""
+    headers: tuple[str, ...] = ()  # globs over #include header names
+    identifier: Optional["re.Pattern"] = None  # fullmatch on one (possibly ::-qualified) identifier
+
+
 @dataclass
 class RuleSet:
     line: str
@@ -83,6 +104,12 @@ class RuleSet:
     env: dict[str, EnvRule] = field(default_factory=dict)
     nccl_env_prefixes: tuple[str, ...] = ()
     packages: dict[str, str] = field(default_factory=dict)
+    # dependency files: (glob over PEP 503 names, suggestion), first match wins
+    distributions: tuple[tuple[str, str], ...] = ()
+    conda_packages: tuple[tuple[str, str], ...] = ()
+    mlu_since: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (version, suggestion)
+    torch_line: Optional[TorchLine] = None
+    native: NativeRules = NativeRules()
     findings: dict[str, FindingSpec] = field(default_factory=dict)
     families: dict[str, str] = field(default_factory=dict)  # rule family → what it converts
     disabled: frozenset = frozenset()  # rule families switched off by the project's settings
