@@ -5,7 +5,7 @@ import functools
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, CallSpec, Entry, EnvRule, FindingSpec, RuleSet, RuleTableError,
+    DEFAULT_LINE, LINES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, RuleSet, RuleTableError,
 )
 
 try:
@@ -121,6 +121,13 @@ def _load_env(rs: RuleSet) -> None:
     rs.nccl_env_prefixes = tuple(table["nccl_prefixes"]["prefixes"])
 
 
+def _load_config_flags(rs: RuleSet) -> None:
+    table = load_table("containers.toml")
+    rs.config_flags = tuple(
+        ConfigFlag.from_table(raw, f"containers.toml flag #{i + 1}") for i, raw in enumerate(table["flag"])
+    )
+
+
 def _load_findings(rs: RuleSet) -> None:
     table = load_table("findings.toml")
     rs.findings = {
@@ -132,6 +139,9 @@ def _load_findings(rs: RuleSet) -> None:
     unknown = used - set(rs.findings)
     if unknown:
         raise RuleTableError(f"torch_api.toml uses undefined findings {sorted(unknown)}")
+    unknown = {f.finding for f in rs.config_flags} - set(rs.findings)
+    if unknown:
+        raise RuleTableError(f"containers.toml uses undefined findings {sorted(unknown)}")
 
 
 @functools.lru_cache(maxsize=None)
@@ -143,5 +153,6 @@ def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     _load_api(rs, line)
     _load_literals(rs)
     _load_env(rs)
+    _load_config_flags(rs)
     _load_findings(rs)
     return rs
