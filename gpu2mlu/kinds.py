@@ -71,7 +71,7 @@ TRIGGERS = {
     NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|torch", re.I),
     SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus", re.I),
     DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|pip|conda", re.I),
-    CONFIG: re.compile(rb"cuda|nccl|nvidia|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),
+    CONFIG: re.compile(rb"cuda|nccl|nvidia|cublas|cudnn|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),
     NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|nvml|nvrtc|thrust|cub::|"
                        rb"__global__|__device__|__shared__|__constant__|threadIdx|blockIdx|blockDim|gridDim|"
                        rb"<<<|THC|\.cuh|\bcu(?:Init|Ctx|Module|Launch|Mem|Stream|Event|Device|Func|Graph|Link|Tex|Surf|Array|"

@@ -34,6 +34,7 @@ def test_every_used_finding_is_defined_and_every_defined_finding_is_used():
         rules = load_ruleset(line)
         used |= {e.finding for e in rules.entries.values() if e.finding}
         used |= {r.finding for r in rules.env.values() if r.finding}
+        used |= {f.finding for f in rules.config_flags}
     code = "\n".join(p.read_text() for p in (ROOT / "gpu2mlu").rglob("*.py"))
     used |= set(re.findall(r'"(GM\d{3})"', code))
     assert used == set(load_table("findings.toml"))

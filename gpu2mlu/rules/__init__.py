@@ -6,8 +6,8 @@ import re
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, Entry, EnvRule, FindingSpec, NativeRules, RuleSet,
-    RuleTableError, TorchLine,
+    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, NativeRules,
+    RuleSet, RuleTableError, TorchLine,
 )
 
 try:
@@ -123,6 +123,13 @@ def _load_env(rs: RuleSet) -> None:
     rs.nccl_env_prefixes = tuple(table["nccl_prefixes"]["prefixes"])
 
 
+def _load_config_flags(rs: RuleSet) -> None:
+    table = load_table("containers.toml")
+    rs.config_flags = tuple(
+        ConfigFlag.from_table(raw, f"containers.toml flag #{i + 1}") for i, raw in enumerate(table["flag"])
+    )
+
+
 def _load_findings(rs: RuleSet) -> None:
     table = load_table("findings.toml")
     for fid, raw in table.items():
@@ -137,6 +144,9 @@ def _load_findings(rs: RuleSet) -> None:
     unknown = used - set(rs.findings)
     if unknown:
         raise RuleTableError(f"torch_api.toml uses undefined findings {sorted(unknown)}")
+    unknown = {f.finding for f in rs.config_flags} - set(rs.findings)
+    if unknown:
+        raise RuleTableError(f"containers.toml uses undefined findings {sorted(unknown)}")
 
 
 def _load_packages(rs: RuleSet, line: str) -> None:
@@ -171,6 +181,7 @@ def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     _load_api(rs, line)
     _load_literals(rs)
     _load_env(rs)
+    _load_config_flags(rs)
     _load_findings(rs)
     _load_packages(rs, line)
     _load_native(rs)

@@ -91,6 +91,45 @@ class NativeRules:
     identifier: Optional["re.Pattern"] = None  # fullmatch on one (possibly ::-qualified) identifier
 
 
+@dataclass(frozen=True)
+class ConfigFlag:
+    """GPU plumbing in a configuration file (containers.toml): reported, never changed."""
+    finding: str
+    role: str  # "key", "value" (under one of `under`) or "env" (a variable name)
+    under: tuple[str, ...] = ()
+    equals: Optional[str] = None
+    prefix: Optional[str] = None
+    contains: tuple[str, ...] = ()
+
+    ROLES = ("key", "value", "env")
+
+    @classmethod
+    def from_table(cls, raw: dict, where: str) -> "ConfigFlag":
+        unknown = set(raw) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise RuleTableError(f"{where}: unknown keys {sorted(unknown)}")
+        flag = cls(raw["finding"], raw["role"], tuple(raw.get("under", ())), raw.get("equals"),
+                   raw.get("prefix"), tuple(raw.get("contains", ())))
+        if flag.role not in cls.ROLES:
+            raise RuleTableError(f"{where}: role must be one of {cls.ROLES}")
+        if (flag.equals is not None) + (flag.prefix is not None) + bool(flag.contains) != 1:
+            raise RuleTableError(f"{where}: give exactly one of equals, prefix, contains")
+        if (flag.role == "value") != bool(flag.under):
+            raise RuleTableError(f"{where}: `under` goes with role = \"value\" and only with it")
+        return flag
+
+    def words(self) -> tuple[str, ...]:
+        """The literal text a matching scalar must contain."""
+        return self.contains or ((self.equals,) if self.equals is not None else (self.prefix,))
+
+    def matches(self, text: str) -> bool:
+        if self.equals is not None:
+            return text == self.equals
+        if self.prefix is not None:
+            return text.startswith(self.prefix)
+        return any(word in text for word in self.contains)
+
+
 @dataclass
 class RuleSet:
     line: str
@@ -110,6 +149,7 @@ class RuleSet:
     mlu_since: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (version, suggestion)
     torch_line: Optional[TorchLine] = None
     native: NativeRules = NativeRules()
+    config_flags: tuple[ConfigFlag, ...] = ()
     findings: dict[str, FindingSpec] = field(default_factory=dict)
     families: dict[str, str] = field(default_factory=dict)  # rule family → what it converts
     disabled: frozenset = frozenset()  # rule families switched off by the project's settings
