@@ -68,7 +68,9 @@ _CONVERTERS = {
 # decoded (case-insensitive). Python files have their own, finer gate; requirement files are
 # small and always read.
 TRIGGERS = {
-    NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|torch", re.I),
+    # notebooks: what the Python, shell and %env converters act on (CUDA-only packages included)
+    NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|nvcc|nvtx|cudnn|cublas|torch|--gpus|cupy|apex|flash_attn|xformers"
+                         rb"|bitsandbytes|triton|tensorrt|cudf|cuml|transformer_engine", re.I),
     SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus", re.I),
     DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|pip|conda", re.I),
     CONFIG: re.compile(rb"cuda|nccl|nvidia|cublas|cudnn|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),

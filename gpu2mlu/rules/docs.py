@@ -15,7 +15,7 @@ What gpu2mlu reports as needing a human. Each finding has a stable ID (never reu
 - GM3xx: CUDA-only code and packages (GM31x in dependency files, GM32x in C/C++/CUDA sources).
 - GM4xx: environment variables.
 - GM5xx: shell scripts, launch commands and Dockerfiles.
-- GM6xx: notebooks.
+- GM6xx: Jupyter notebooks (cells that cannot be converted).
 
 Severity: `error` fails on MLU as written; `warning` runs but may behave differently or needs a
 decision; `info` has no effect on MLU. `--check --fail-on SEVERITY` uses it. Silence one finding on
