@@ -1,6 +1,422 @@
-"""report.html (placeholder until the full report lands)."""
+"""report.html: report.md's content (summary, changes, findings, skipped files) plus a diff of
+every changed file, in one self-contained page.
+
+Nothing is loaded from anywhere: the CSS and JavaScript (gpu2mlu/report/assets) are inlined and a
+Content-Security-Policy allows exactly those two blocks (by hash) and nothing else, so the page
+opens from file:// and text from the project (paths, code, messages), which is always escaped,
+could not run or load anything even if it slipped through. The script only adds filters and the
+side-by-side view; without it every section is shown in full.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
 import html
+import json
+import os
+import re
+from difflib import SequenceMatcher
+from functools import lru_cache
+from importlib import resources
+
+from gpu2mlu import __version__
+from gpu2mlu.report.diff import NO_NEWLINE, DiffLine, Hunk, hunks
+from gpu2mlu.report.model import RunResult, location, summarize
+from gpu2mlu.rules import load_ruleset
+
+# Badge colours: the known rule families get distinct hues, others one picked from their name.
+_FAMILIES = ("import-torch-mlu", "torch-cuda-api", "tensor-cuda-method", "device-literal", "distributed",
+             "amp", "backends", "profiler", "env-var", "cpp-extension", "launch-command")
+_HUES = 12
+
+# Characters that would hide or reorder what a reader sees (C0 controls, DEL, bidi overrides as in
+# "Trojan Source"): shown as visible markers instead.
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NEWLINES = re.compile(r"\r\n?|\n")
+_WORD = re.compile(r"\w+|\s+|[^\w\s]")
+_MAX_INLINE_TOKENS = 2000  # longer lines are not compared word by word
 
 
-def render(run) -> str:
-    return "<!doctype html><title>gpu2mlu report</title><pre>%s</pre>" % html.escape(run.input)
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    return resources.files("gpu2mlu.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    shown = chr(0x2400 + code) if code < 0x20 else "\u2421" if code == 0x7f else f"U+{code:04X}"
+    return f'<span class="ctl" title="U+{code:04X}">{shown}</span>'
+
+
+def esc(text: str) -> str:
+    """Text for an HTML element: escaped, with invisible control characters made visible."""
+    return _HIDDEN.sub(lambda m: _visible(m.group()), html.escape(text, quote=True))
+
+
+def attr(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
+def _hue(rule: str) -> int:
+    if rule in _FAMILIES:
+        return _FAMILIES.index(rule) % _HUES
+    return int(hashlib.sha1(rule.encode("utf-8")).hexdigest()[:6], 16) % _HUES
+
+
+def badge(rule: str, title: bool = False) -> str:
+    """A rule family badge; the script turns a click on it into the rule filter."""
+    hint = f' title="rule family {attr(rule)}: click to show only its changes"' if title else ""
+    return f'<a class="b h{_hue(rule)}" href="#rule-{attr(_slug(rule))}"{hint}>{esc(rule)}</a>'
+
+
+def _badges(rules, title: bool = False) -> str:
+    return "".join(badge(r, title) for r in rules)
+
+
+def _one_line(text: str) -> str:
+    return _NEWLINES.sub("\n", text)
+
+
+# --- diffs -----------------------------------------------------------------------------------
+
+def _blocks(hunk: Hunk):
+    """Runs of changed lines in a hunk: (old line count before the run, removed, added)."""
+    before, removed, added = hunk.old_start - 1, [], []
+    for line in hunk.lines:
+        if line.op == " ":
+            if removed or added:
+                yield before, removed, added
+                removed, added = [], []
+            before = line.old
+        elif line.op == "-":
+            removed.append(line)
+        else:
+            added.append(line)
+    if removed or added:
+        yield before, removed, added
+
+
+def _needles(text: str):
+    for part in _NEWLINES.split(text):
+        part = part.strip()
+        if part:
+            yield part
+            quoted = json.dumps(part, ensure_ascii=False)[1:-1]  # as it appears inside a JSON string
+            if quoted != part:
+                yield quoted
+
+
+def attribute_rules(file_result, file_hunks: list[Hunk]) -> dict[int, list[str]]:
+    """Rule families of each changed diff line, keyed by id() of the DiffLine.
+
+    Lines are matched by number (a changed row covers its input lines; added rows follow an input
+    line); lines that match nothing that way (notebook cells, whose rows count lines within a cell)
+    are matched by the changed text they contain.
+    """
+    by_old: dict[int, list[str]] = {}
+    added_after: dict[int, list[tuple[str, str]]] = {}
+    afters: dict[int, list[tuple[str, str]]] = {}  # input line -> (changed text of its row, rule)
+    for c in file_result.changes:
+        if c.cell is not None:
+            continue
+        if c.added:
+            added_after.setdefault(c.line, []).append((c.after.strip(), c.rule))
+            continue
+        for n in range(c.line, c.line + len(_NEWLINES.split(c.before))):
+            rules = by_old.setdefault(n, [])
+            if c.rule not in rules:
+                rules.append(c.rule)
+            afters.setdefault(n, []).append((c.after, c.rule))
+    result: dict[int, list[str]] = {}
+    for hunk in file_hunks:
+        for before, removed, added in _blocks(hunk):
+            for line in removed:
+                result[id(line)] = list(by_old.get(line.old, ()))
+            block_rules = list(dict.fromkeys(r for line in removed for r in result[id(line)]))
+            for i, line in enumerate(added):
+                text = line.content.strip()
+                # an added row, by its text; else the changed row whose new text holds this line;
+                # else the removed line it replaces; else whatever the block changed
+                rules = [rule for n in range(before, before + len(removed) + 1)
+                         for t, rule in added_after.get(n, ()) if t == text]
+                if not rules and text:
+                    candidates = [(after, rule) for old in removed for after, rule in afters.get(old.old, ())]
+                    rules = [rule for after, rule in candidates
+                             if text in (part.strip() for part in _NEWLINES.split(after))]
+                    rules = rules or [rule for after, rule in candidates if text in after]
+                if not rules and len(removed) == len(added):
+                    rules = result[id(removed[i])]
+                result[id(line)] = list(dict.fromkeys(rules)) or block_rules
+    for hunk in file_hunks:
+        for line in hunk.lines:
+            if line.op != " " and not result.get(id(line)):
+                side = (lambda c: c.before) if line.op == "-" else (lambda c: c.after)
+                found = [c.rule for c in file_result.changes if any(n in line.content for n in _needles(side(c)))]
+                result[id(line)] = list(dict.fromkeys(found))
+    return result
+
+
+def _inline(old: str, new: str) -> tuple[str, str]:
+    """Both lines escaped, with the words that differ marked."""
+    a, b = _WORD.findall(old), _WORD.findall(new)
+    if len(a) + len(b) > _MAX_INLINE_TOKENS:
+        return esc(old), esc(new)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < 0.4:  # unrelated lines: marking everything helps nobody
+        return esc(old), esc(new)
+    left, right = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        x, y = esc("".join(a[i1:i2])), esc("".join(b[j1:j2]))
+        if tag == "equal":
+            left.append(x)
+            right.append(y)
+            continue
+        if x:
+            left.append(f"<mark>{x}</mark>")
+        if y:
+            right.append(f"<mark>{y}</mark>")
+    return "".join(left), "".join(right)
+
+
+def _code(file_hunks: list[Hunk]) -> dict[int, str]:
+    """Escaped code of every diff line, word differences marked on paired removed/added lines."""
+    code: dict[int, str] = {}
+    for hunk in file_hunks:
+        for _, removed, added in _blocks(hunk):
+            for old, new in zip(removed, added):
+                code[id(old)], code[id(new)] = _inline(old.content, new.content)
+        for line in hunk.lines:
+            if id(line) not in code:
+                code[id(line)] = esc(line.content)
+    return code
+
+
+# Diff lines are the bulk of a big report, and a browser's time goes with the number of elements:
+# a line is one element (its numbers and +/- marker are CSS drawn from data-o/data-n), context
+# lines carry nothing else, and only lines a change or finding links to get an id.
+_LINE_CLASS = {" ": "l", "-": "l d", "+": "l a"}
+
+
+def _diff_line(n: int, line: DiffLine, code: str, rules: list[str], linked: set[int], anchors: set[int]) -> str:
+    row_id = ""
+    if line.op != "+" and line.old in linked:
+        anchors.add(line.old)
+        row_id = f' id="f{n}-L{line.old}"'
+    old = f" data-o={line.old}" if line.op != "+" else ""
+    new = f" data-n={line.new}" if line.op != "-" else ""
+    extra = f' data-r="{attr(" ".join(rules))}"><span class=rl>{_badges(rules)}</span>' if rules else ">"
+    out = f'<div class="{_LINE_CLASS[line.op]}"{row_id}{old}{new}{extra}{code}</div>'
+    if line.ends_file_without_newline:
+        out += f'<div class="l nn">{esc(NO_NEWLINE)}</div>'
+    return out
+
+
+def _file_section(n: int, f, anchors: set[int]) -> str:
+    rules = list(dict.fromkeys(c.rule for c in f.changes))
+    head = [f'<span class="path">{_path(f.path)}</span>', f'<span class="tag">{esc(f.kind)}</span>']
+    body: list[str]
+    if f.before is None or f.after is None:
+        body = ['<p class="muted">No diff: this run did not keep the text of changed files.</p>']
+    else:
+        file_hunks = hunks(f.before, f.after)
+        line_rules = attribute_rules(f, file_hunks)
+        code = _code(file_hunks)
+        plus = sum(line.op == "+" for h in file_hunks for line in h.lines)
+        minus = sum(line.op == "-" for h in file_hunks for line in h.lines)
+        head.append(f'<span class="plus">+{plus}</span><span class="minus">\u2212{minus}</span>')
+        if "\r\n" in f.before:
+            head.append('<span class="tag" title="the file keeps its CRLF line endings">CRLF</span>')
+        linked = {item.line for item in (*f.changes, *f.findings) if item.cell is None}
+        lines = []
+        for hunk in file_hunks:
+            lines.append(f'<div class="l h">{esc(hunk.header)}</div>')
+            lines += [_diff_line(n, line, code[id(line)], line_rules.get(id(line), []), linked, anchors)
+                      for line in hunk.lines]
+        body = ['<div class="diff uni">', *lines, "</div>"]
+    head.append(f'<span class="badges">{_badges(rules, title=True)}</span>')
+    return (f'<section class="file" id="f{n}" data-file="{attr(f.path)}"><details open><summary>'
+            + "".join(head) + "</summary>" + "".join(body) + "</details></section>")
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def _path(text: str) -> str:
+    """An escaped path that may wrap after its slashes."""
+    return "/<wbr>".join(esc(part) for part in text.split("/"))
+
+
+def _loc_link(path: str, item, sections: dict[str, tuple[int, set[int]]]) -> str:
+    text = _path(location(path, item))
+    if path not in sections:
+        return f'<span class="mono">{text}</span>'
+    n, anchors = sections[path]
+    target = f"f{n}-L{item.line}" if item.cell is None and item.line in anchors else f"f{n}"
+    return f'<a class="mono" href="#{target}">{text}</a>'
+
+
+def _change_rows(run: RunResult, sections) -> list[str]:
+    """One row per changed line (several rules on a line share it), numbered as in report.md."""
+    rows = []
+    for f in run.files:
+        merged: dict[tuple, list[str]] = {}
+        order = []
+        for c in f.changes:
+            key = (c.cell, c.line, c.added, c.before, c.after)
+            if key not in merged:
+                merged[key] = []
+                order.append(c)
+            if c.rule not in merged[key]:
+                merged[key].append(c.rule)
+        for c in order:
+            rules = merged[(c.cell, c.line, c.added, c.before, c.after)]
+            if c.added:
+                desc = f'add <code>{esc(_one_line(c.after))}</code>'
+            else:
+                desc = f'change <code>{esc(_one_line(c.before))}</code> to <code>{esc(_one_line(c.after))}</code>'
+            rows.append(f'<tr data-file="{attr(f.path)}" data-r="{attr(" ".join(rules))}"><td class="num">{len(rows) + 1}</td>'
+                        f"<td>{_loc_link(f.path, c, sections)}</td><td>{_badges(rules)}</td>"
+                        f'<td class="desc">{desc}</td></tr>')
+    return rows
+
+
+def _finding_rows(run: RunResult, specs, sections) -> list[str]:
+    rows = []
+    for f in run.files:
+        for x in f.findings:
+            name = specs[x.id].name if x.id in specs else ""
+            rows.append(f'<tr data-file="{attr(f.path)}" data-id="{attr(x.id)}"><td class="num">{len(rows) + 1}</td>'
+                        f'<td><a class="fid" href="#id-{attr(_slug(x.id))}" title="{attr(name)}">{esc(x.id)}</a>'
+                        f'<div class="fname">{esc(name)}</div></td>'
+                        f"<td>{_loc_link(f.path, x, sections)}</td><td>{esc(_one_line(x.message))}</td>"
+                        f"<td>{esc(_one_line(x.suggestion))}</td></tr>")
+    return rows
+
+
+def _table(section_id: str, title: str, head: list[str], rows: list[str], empty: str, intro: str = "") -> str:
+    out = [f'<section id="{section_id}"><h2>{title} <span class="count">{len(rows)}</span></h2>', intro]
+    if rows:
+        out.append(f'<div class="scroll"><table class="list"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}'
+                   f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+                   '<p class="none" hidden>Nothing here matches the filters.</p>')
+    else:
+        out.append(f'<p class="muted">{empty}</p>')
+    out.append("</section>")
+    return "".join(out)
+
+
+def _summary(run: RunResult, specs) -> str:
+    s = run.summary
+    files = s["files"]
+    cards = [("scanned", "files scanned", files["scanned"]), ("converted", "converted", files["converted"]),
+             ("unchanged", "unchanged", files["unchanged"]), ("copied", "copied", files["copied"]),
+             ("linked", "symlinks", files["linked"]), ("skipped", "skipped", files["skipped"]),
+             ("changes", f"changes on {s['changed_lines']} lines", s["changes"]),
+             ("findings", "findings need a human", s["findings"])]
+    out = ['<section id="summary"><h2>Summary</h2><dl class="paths">',
+           f'<dt>Input</dt><dd class="mono">{esc(run.input)}</dd>',
+           f'<dt>Output</dt><dd class="mono">{esc(run.output)}</dd>',
+           f'<dt>Target</dt><dd id="target">torch_mlu for PyTorch {esc(run.line)}</dd></dl><div class="cards">']
+    for key, label, value in cards:
+        warn = " warn" if key in ("skipped", "findings") and value else ""
+        out.append(f'<div class="card{warn}" id="n-{key}"><b>{value}</b><span>{esc(label)}</span></div>')
+    out.append('</div><div class="tables">')
+    out.append('<table class="list small"><thead><tr><th>Kind</th><th>Files</th></tr></thead><tbody>')
+    out += [f"<tr><td>{esc(kind)}</td><td class=\"num\">{n}</td></tr>" for kind, n in s["files_by_kind"].items()]
+    out.append("</tbody></table>")
+    if s["changes_by_rule"]:
+        out.append('<table class="list small"><thead><tr><th>Rule</th><th>Changes</th></tr></thead><tbody>')
+        out += [f'<tr id="rule-{attr(_slug(rule))}"><td>{badge(rule, title=True)}</td><td class="num">{n}</td></tr>'
+                for rule, n in s["changes_by_rule"].items()]
+        out.append("</tbody></table>")
+    if s["findings_by_id"]:
+        out.append('<table class="list small"><thead><tr><th>Finding</th><th>Name</th><th>Count</th></tr></thead><tbody>')
+        for fid, n in s["findings_by_id"].items():
+            name = specs[fid].name if fid in specs else ""
+            out.append(f'<tr id="id-{attr(_slug(fid))}"><td><a class="fid" href="#findings" data-fid="{attr(fid)}" '
+                       f'title="show only {attr(fid)}">{esc(fid)}</a></td><td>{esc(name)}</td><td class="num">{n}</td></tr>')
+        out.append("</tbody></table>")
+    out.append("</div></section>")
+    return "".join(out)
+
+
+def _filters(run: RunResult, specs) -> str:
+    s = run.summary
+    rule_options = "".join(f'<option value="{attr(r)}">{esc(r)} ({n})</option>' for r, n in s["changes_by_rule"].items())
+    id_options = "".join(
+        f'<option value="{attr(fid)}">{esc(fid)} {esc(specs[fid].name) if fid in specs else ""} ({n})</option>'
+        for fid, n in s["findings_by_id"].items())
+    return ('<div id="filters" class="bar" hidden>'
+            '<label>File <input id="q-file" type="search" placeholder="path contains\u2026" autocomplete="off"></label>'
+            f'<label>Rule <select id="q-rule"><option value="">all rules</option>{rule_options}</select></label>'
+            f'<label>Finding <select id="q-id"><option value="">all findings</option>{id_options}</select></label>'
+            '<button type="button" id="q-reset">Reset</button>'
+            '<span class="views" role="group" aria-label="diff view">'
+            '<button type="button" id="v-uni" aria-pressed="true">Unified</button>'
+            '<button type="button" id="v-sbs" aria-pressed="false">Side by side</button></span>'
+            '<p id="q-count" aria-live="polite"></p></div>')
+
+
+def render(run: RunResult) -> str:
+    if not run.summary:
+        run.summary = summarize(run)
+    specs = load_ruleset(run.line).findings
+    sections: dict[str, tuple[int, set[int]]] = {}
+    diffs = []
+    for f in run.files:
+        if f.changes:
+            n = len(diffs) + 1
+            anchors: set[int] = set()
+            diffs.append(_file_section(n, f, anchors))
+            sections[f.path] = (n, anchors)
+    changes = _change_rows(run, sections)
+    findings = _finding_rows(run, specs, sections)
+    skipped = [f'<tr data-file="{attr(f.path)}"><td class="num">{i}</td><td class="mono">{_path(f.path)}</td>'
+               f"<td>{esc(_one_line(f.reason))}</td></tr>" for i, f in enumerate(run.skipped, 1)]
+    css, js = _asset("report.css"), _asset("report.js")
+    csp = (f"default-src 'none'; script-src {_hash(js)}; style-src {_hash(css)}; img-src data:; "
+           "base-uri 'none'; form-action 'none'")
+    name = os.path.basename(run.input.rstrip("/\\")) or run.input
+    diff_intro = ('<p class="muted">Each changed file with 3 lines of context around its changes; a changed line names its rule family (click one to filter). '
+                  '<span class="jsonly"><button type="button" id="d-open">Expand all</button> '
+                  '<button type="button" id="d-close">Collapse all</button></span></p>')
+    page = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{attr(csp)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="referrer" content="no-referrer">',
+        '<link rel="icon" href="data:,">',
+        f"<title>gpu2mlu migration report: {esc(name)}</title>",
+        f"<style>{css}</style></head><body><main>",
+        '<header><h1>Cambricon PyTorch Model Migration Report</h1>',
+        f'<p class="muted">gpu2mlu {esc(__version__)} \u00b7 target torch_mlu for PyTorch {esc(run.line)} \u00b7 '
+        f"{esc(name)}</p>",
+        '<nav><a href="#summary">Summary</a><a href="#findings">Needs manual attention</a>'
+        '<a href="#skipped">Skipped files</a><a href="#diffs">Diffs</a><a href="#changes">All changes</a></nav>',
+        "<noscript><p class=\"note\">JavaScript is off: everything is shown; filters and the side-by-side view "
+        "need it.</p></noscript></header>",
+        _summary(run, specs),
+        _filters(run, specs),
+        _table("findings", "Needs Manual Attention", ["No.", "ID", "File", "Message", "Suggestion"], findings,
+               "Nothing: gpu2mlu found no code that needs a human."),
+        _table("skipped", "Skipped Files", ["No.", "File", "Reason"], skipped,
+               "None: every file was converted or copied."),
+        f'<section id="diffs"><h2>Diffs <span class="count">{len(diffs)}</span></h2>',
+        diff_intro if diffs else '<p class="muted">No file changed.</p>',
+        "".join(diffs),
+        '<p class="none" hidden>No changed file matches the filters.</p></section>',
+        _table("changes", "Cambricon PyTorch Changes", ["No.", "File", "Rule", "Description"], changes,
+               "No change."),
+        f'<footer class="muted">Written by gpu2mlu {esc(__version__)} in {run.wall_seconds:.2f} s. '
+        "Self-contained: this page loads nothing from the network.</footer>",
+        f"</main><script>{js}</script></body></html>",
+    ]
+    return "\n".join(page) + "\n"

@@ -120,15 +120,29 @@ def opcodes(a: list, b: list) -> list[tuple[str, int, int, int, int]]:
                 ops.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
             break
         x, y = found
-        tag = "replace" if x > i and y > j else ("delete" if x > i else "insert")
-        ops.append((tag, i, x, j, y))
+        if x > i and y > j:  # a short stretch: let difflib pair its lines exactly
+            for tag, x1, x2, y1, y2 in SequenceMatcher(None, a[i:x], b[j:y], autojunk=False).get_opcodes():
+                ops.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
+        else:
+            ops.append(("delete" if x > i else "insert", i, x, j, y))
         i, j = x, y
     return ops
 
 
+def _merged(ops: list[tuple]) -> list[tuple]:
+    """Adjacent equal runs as one (the refinement above can leave them side by side)."""
+    out: list[tuple] = []
+    for op in ops:
+        if out and op[0] == "equal" == out[-1][0]:
+            out[-1] = ("equal", out[-1][1], op[2], out[-1][3], op[4])
+        else:
+            out.append(op)
+    return out
+
+
 def grouped_opcodes(a: list, b: list, context: int = CONTEXT) -> list[list[tuple]]:
     """Opcodes in hunks, with `context` equal lines around each change (as difflib groups them)."""
-    ops = opcodes(a, b)
+    ops = _merged(opcodes(a, b))
     if not any(op[0] != "equal" for op in ops):
         return []
     if ops[0][0] == "equal":
