@@ -45,4 +45,4 @@ def convert_config(text: str, rules: RuleSet, rel: str) -> Conversion:
         edits, more = edits_and_findings(text, fmt.scalars(text), rules)
     except ConfigSyntaxError as exc:
         raise Unconvertible(f"{fmt.FORMAT} does not parse ({exc}); copied unchanged") from None
-    return conversion_from_edits(text, edits, findings + more)
+    return conversion_from_edits(text, edits, findings + more, rules.disabled)

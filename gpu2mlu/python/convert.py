@@ -23,6 +23,7 @@ from gpu2mlu.source import LineIndex
 
 _IMPORT_WORD = re.compile(r"\bimport\b")
 _TORCH_MLU_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+torch_mlu\b", re.M)
+_TORCH_MLU_INLINE = re.compile(r"[;:][ \t]*(?:import|from)[ \t]+torch_mlu\b")  # `try: import torch; import torch_mlu`
 # A torch import that is not at column 0 (in a block, after `try:`): the head parse cannot see it.
 _OTHER_TORCH_IMPORT = re.compile(r"(?<![\w.])(?:import[ \t][^\r\n#]*\btorch\b|from[ \t]+torch\b)(?!_)")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -68,6 +69,8 @@ def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
     """No rule word anywhere: at most `import torch_mlu` is needed, found from the file's head."""
     if "torch" not in text or ("torch_mlu" in text and _TORCH_MLU_IMPORT.search(text)):
         return Conversion(text)
+    if "torch_mlu" in text and _TORCH_MLU_INLINE.search(text):
+        return _convert_full(text, rules, timing)  # only a full parse tells whether it is code
     index = LineIndex(_head(text))
     t0 = time.perf_counter()
     head, complete = anchor_in_head(index.text, index)

@@ -24,6 +24,9 @@ from tests.python.helpers import assert_converts, assert_unchanged, convert, ded
                  "def f():\n    import torch\n    import torch_mlu\n    return torch\n", id="only-in-function"),
     pytest.param("try: import torch\nexcept ImportError: pass\n",
                  "try: import torch; import torch_mlu\nexcept ImportError: pass\n", id="one-line-try"),
+    pytest.param("try: import torch\nexcept ImportError: pass\nimport torch as th\nx = th.cuda.is_available()\n",
+                 "try: import torch; import torch_mlu\nexcept ImportError: pass\nimport torch as th\n"
+                 "x = th.mlu.is_available()\n", id="one-line-try-then-more"),
     pytest.param("import torch.cuda as tc\nimport torch\n",
                  "import torch_mlu\nimport torch.mlu as tc\nimport torch\n", id="before-a-torch-mlu-module"),
     pytest.param("from torch.cuda import Event\n", "import torch_mlu\nfrom torch.mlu import Event\n",
