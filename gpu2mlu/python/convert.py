@@ -7,6 +7,7 @@ import re
 import time
 from typing import Optional
 
+from gpu2mlu.changes import changes_from_edits
 from gpu2mlu.edits import Edit, EditConflict, apply_edits, normalize
 from gpu2mlu.python import apis, literals
 from gpu2mlu.python.context import FileContext
@@ -340,31 +341,10 @@ def _check_changed_statements(text: str, index: LineIndex, tree: ast.Module, edi
 
 
 def _changes(text: str, index: LineIndex, edits: list[Edit], anchor, added: list[str]) -> list[Change]:
-    """One record per changed input line and rule; added import lines separately."""
-    clusters: list[list] = []  # [first line, last line, [edits]]
-    for edit in edits:
-        if edit.rule == IMPORT_RULE:
-            continue
-        first = index.line_of(edit.start)
-        last = index.line_of(max(edit.start, edit.end - 1))
-        if clusters and first <= clusters[-1][1]:
-            clusters[-1][1] = max(clusters[-1][1], last)
-            clusters[-1][2].append(edit)
-        else:
-            clusters.append([first, last, [edit]])
-    changes: list[Change] = []
-    for first, last, group in clusters:
-        start = index.starts[first - 1]
-        end = index.line_span(last)[1]
-        before = text[start:end]
-        shifted = [Edit(e.start - start, e.end - start, e.text, e.rule) for e in group]
-        after = apply_edits(before, shifted)
-        rules = list(dict.fromkeys(e.rule for e in group))
-        for rule in rules:
-            changes.append(Change(first, rule, before.strip(), after.strip()))
+    """One record per changed input line and rule; added import lines separately, on the line of
+    the torch import they follow."""
+    changes = changes_from_edits(text, [e for e in edits if e.rule != IMPORT_RULE], index)
     if anchor is not None:
-        line = anchor.end_lineno
-        for stmt in added:
-            changes.append(Change(line, IMPORT_RULE, "", stmt, added=True))
+        changes += [Change(anchor.end_lineno, IMPORT_RULE, "", stmt, added=True) for stmt in added]
     changes.sort(key=lambda c: (c.line, not c.added))
     return changes

@@ -9,7 +9,7 @@ from gpu2mlu.engine import migrate
 from gpu2mlu.report.diff import NO_NEWLINE, hunks, unified_diff
 from gpu2mlu.results import CONVERTED, FileResult
 
-from tests.report.helpers import make_tree
+from tests.test_cli import make_tree
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")

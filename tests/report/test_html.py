@@ -13,7 +13,7 @@ from gpu2mlu.report.model import RunResult, location, summarize
 from gpu2mlu.results import CONVERTED, SKIPPED, Change, FileResult, Finding
 from gpu2mlu.rules import load_ruleset
 
-from tests.report.helpers import make_tree
+from tests.test_cli import make_tree
 
 # Tags the page is made of; anything else in the output came from input text.
 ALLOWED_TAGS = {"html", "head", "meta", "link", "title", "style", "body", "main", "header", "h1", "h2", "p",

@@ -13,7 +13,7 @@ import pytest
 from gpu2mlu.engine import migrate
 from gpu2mlu.report import html as html_report
 
-from tests.report.helpers import make_tree
+from tests.test_cli import make_tree
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
