@@ -69,8 +69,8 @@ _CONVERTERS = {
 # small and always read.
 TRIGGERS = {
     NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|torch", re.I),
-    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus", re.I),
-    DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|pip|conda", re.I),
+    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env", re.I),
+    DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|-gpu|cu1\d\d|pytorch/pytorch|pip|conda", re.I),
     CONFIG: re.compile(rb"cuda|nccl|nvidia|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),
     NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|thrust|__global__|<<<|THC", re.I),
 }

@@ -14,6 +14,7 @@ What gpu2mlu reports as needing a human. Each finding has a stable ID (never reu
 - GM2xx: code that converts but may behave differently on MLU.
 - GM3xx: CUDA-only code and packages.
 - GM4xx: environment variables.
+- GM5xx: shell scripts, launch commands and Dockerfiles.
 
 `{name}` stands for the flagged API, package or variable.
 
