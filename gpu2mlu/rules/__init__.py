@@ -6,8 +6,8 @@ import re
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, NativeRules,
-    RuleSet, RuleTableError, TorchLine,
+    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, LaunchRules,
+    NativeRules, Prefix, RuleSet, RuleTableError, TorchLine,
 )
 
 try:
@@ -130,6 +130,51 @@ def _load_config_flags(rs: RuleSet) -> None:
     )
 
 
+def _load_launch(rs: RuleSet) -> None:
+    t = load_table("launch.toml")
+    programs, launchers, docker = t["programs"], t["launchers"], t["docker"]
+    packages = t["system_packages"]
+    prefixes = []
+    for name, raw in t["prefixes"].items():
+        unknown = set(raw) - {"value_options", "name_options", "positionals", "script_argument"}
+        if unknown:
+            raise RuleTableError(f"launch.toml prefixes.{name}: unknown keys {sorted(unknown)}")
+        prefixes.append((name, Prefix(
+            frozenset(raw.get("value_options", ())), frozenset(raw.get("name_options", ())),
+            raw.get("positionals", 0), raw.get("script_argument", False))))
+    rs.launch = LaunchRules(
+        flags=frozenset(t["flags"]["names"]),
+        override_keys=frozenset(t["overrides"]["keys"]),
+        renamed_programs=tuple(sorted(programs["renamed"].items())),
+        compilers=frozenset(programs["compilers"]),
+        gpu_docker=frozenset(programs["gpu_docker"]),
+        lookups=frozenset(programs["lookups"]),
+        env_builtins=frozenset(programs["env_builtins"]),
+        function_options=frozenset(programs["function_options"]),
+        shells=frozenset(programs["shells"]),
+        prose=frozenset(programs["prose"]),
+        prefixes=tuple(prefixes),
+        launcher_programs=frozenset(launchers["programs"]),
+        launcher_modules=frozenset(launchers["modules"]),
+        nproc_flags=frozenset(launchers["nproc_flags"]),
+        nproc_values=frozenset(launchers["nproc_values"]),
+        cuda_report_modules=frozenset(launchers["cuda_report_modules"]),
+        docker_programs=frozenset(docker["programs"]),
+        docker_run=frozenset(docker["run"]),
+        docker_exec=frozenset(docker["exec"]),
+        docker_global_value_options=frozenset(docker["global_value_options"]),
+        docker_value_options=frozenset(docker["value_options"]),
+        docker_gpu_options=frozenset(docker["gpu_options"]),
+        docker_runtime_values=frozenset(docker["runtime_values"]),
+        docker_device_prefixes=tuple(docker["device_prefixes"]),
+        docker_env_options=frozenset(docker["env_options"]),
+        cuda_images=tuple(t["images"]["cuda"]),
+        installers=tuple(sorted(packages["installers"].items())),
+        installer_value_options=frozenset(packages["value_options"]),
+        cuda_system_packages=tuple(packages["cuda"]),
+    )
+
+
 def _load_findings(rs: RuleSet) -> None:
     table = load_table("findings.toml")
     for fid, raw in table.items():
@@ -182,6 +227,7 @@ def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     _load_literals(rs)
     _load_env(rs)
     _load_config_flags(rs)
+    _load_launch(rs)
     _load_findings(rs)
     _load_packages(rs, line)
     _load_native(rs)

@@ -130,6 +130,58 @@ class ConfigFlag:
         return any(word in text for word in self.contains)
 
 
+@dataclass(frozen=True)
+class Prefix:
+    """A command that runs the command after it (sudo, env, nohup, ...)."""
+    value_options: frozenset = frozenset()  # options whose value is the next word
+    name_options: frozenset = frozenset()  # options whose value is a variable name (env -u NAME)
+    positionals: int = 0  # plain arguments before the command (timeout DURATION cmd)
+    script_argument: bool = False  # a lone argument with spaces is a script (watch "a | b")
+
+
+@dataclass(frozen=True)
+class LaunchRules:
+    """launch.toml: shell scripts, launch commands and Dockerfiles."""
+    flags: frozenset = frozenset()  # --device, --dist-backend, ...
+    override_keys: frozenset = frozenset()  # device=cuda, trainer.device=cuda
+    renamed_programs: tuple[tuple[str, str], ...] = ()  # (nvidia-smi, cnmon)
+    compilers: frozenset = frozenset()
+    gpu_docker: frozenset = frozenset()
+    lookups: frozenset = frozenset()
+    env_builtins: frozenset = frozenset()
+    function_options: frozenset = frozenset()
+    shells: frozenset = frozenset()
+    prose: frozenset = frozenset()
+    prefixes: tuple[tuple[str, Prefix], ...] = ()
+    launcher_programs: frozenset = frozenset()
+    launcher_modules: frozenset = frozenset()
+    nproc_flags: frozenset = frozenset()
+    nproc_values: frozenset = frozenset()
+    cuda_report_modules: frozenset = frozenset()
+    docker_programs: frozenset = frozenset()
+    docker_run: frozenset = frozenset()  # "run", "container run", ...
+    docker_exec: frozenset = frozenset()
+    docker_global_value_options: frozenset = frozenset()
+    docker_value_options: frozenset = frozenset()
+    docker_gpu_options: frozenset = frozenset()
+    docker_runtime_values: frozenset = frozenset()
+    docker_device_prefixes: tuple[str, ...] = ()
+    docker_env_options: frozenset = frozenset()
+    cuda_images: tuple[str, ...] = ()  # fnmatch patterns
+    installers: tuple[tuple[str, str], ...] = ()  # (apt-get, install)
+    installer_value_options: frozenset = frozenset()
+    cuda_system_packages: tuple[str, ...] = ()  # fnmatch patterns
+
+    def renamed_program(self, name: str) -> Optional[str]:
+        return dict(self.renamed_programs).get(name)
+
+    def prefix(self, name: str) -> Optional[Prefix]:
+        return dict(self.prefixes).get(name)
+
+    def install_verb(self, program: str) -> Optional[str]:
+        return dict(self.installers).get(program)
+
+
 @dataclass
 class RuleSet:
     line: str
@@ -153,6 +205,7 @@ class RuleSet:
     findings: dict[str, FindingSpec] = field(default_factory=dict)
     families: dict[str, str] = field(default_factory=dict)  # rule family → what it converts
     disabled: frozenset = frozenset()  # rule families switched off by the project's settings
+    launch: LaunchRules = field(default_factory=LaunchRules)
 
     def finding(self, line: int, finding_id: str, name: str, cell: Optional[int] = None, **extra: str):
         """A Finding with the table's message and suggestion filled in for `name`."""

@@ -100,10 +100,10 @@ def test_magics_are_restored_and_the_python_around_them_converts():
            "for i in range(2):\n    %time y = x.cuda()\n    !echo {i}\nm = m.cuda()\n")
     result = convert(notebook(code(lines(src))))
     assert sources(result.text) == [
-        "%load_ext autoreload\n%matplotlib inline\nimport torch\nimport torch_mlu\n!nvidia-smi\ntorch.cuda?\n"
+        "%load_ext autoreload\n%matplotlib inline\nimport torch\nimport torch_mlu\n!cnmon\ntorch.cuda?\n"
         "for i in range(2):\n    %time y = x.mlu()\n    !echo {i}\nm = m.mlu()\n"]
     assert [(c.line, c.after) for c in result.changes] == [
-        (3, "import torch_mlu"), (7, "%time y = x.mlu()"), (9, "m = m.mlu()")]
+        (3, "import torch_mlu"), (4, "!cnmon"), (7, "%time y = x.mlu()"), (9, "m = m.mlu()")]
     assert_idempotent(result)
 
 
