@@ -1,5 +1,7 @@
 """The shipped sample converts to exactly the checked-in tree and report rows."""
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,17 @@ def test_sample_second_run_is_identity(name, tmp_path):
     convert(SAMPLES[name], first)
     report = convert(first, tmp_path / "second")
     assert report["changes"] == []
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_sample_patch_applies_to_the_original(name, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(SAMPLES[name], copy)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    patch = GOLDEN / name / "tree" / "changes.patch"
+    subprocess.run(["git", "apply", str(patch)], cwd=copy, check=True, capture_output=True)
+    golden_tree = GOLDEN / name / "tree"
+    for path in golden_tree.rglob("*"):
+        if path.is_file() and path.name != "changes.patch":
+            assert (copy / path.relative_to(golden_tree)).read_bytes() == path.read_bytes(), path

@@ -22,6 +22,8 @@ def expected_rows(report: dict) -> dict:
         "findings": report["findings"],
         "skipped": report["skipped"],
         "files": report["summary"]["files"],
+        "files_by_kind": report["summary"]["files_by_kind"],
+        "kinds": {f["file"]: [f["kind"], f["status"]] for f in report["files"]},
         "changes_by_rule": report["summary"]["changes_by_rule"],
         "findings_by_id": report["summary"]["findings_by_id"],
     }

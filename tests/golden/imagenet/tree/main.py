@@ -56,6 +56,8 @@ parser.add_argument('--train-samples', default=1024, type=int)
 parser.add_argument('--val-samples', default=256, type=int)
 parser.add_argument('-j', '--workers', default=2, type=int, help='data loading workers')
 parser.add_argument('-p', '--print-freq', default=10, type=int)
+parser.add_argument('--config', default='', type=str, metavar='PATH',
+                    help='YAML file of defaults (keys are option names with underscores)')
 
 
 def log(*msg):
@@ -102,8 +104,18 @@ class AverageMeter:
         return self.sum / max(self.count, 1)
 
 
+def parse_args(argv=None):
+    """Command-line flags win over the --config file, which wins over the built-in defaults."""
+    early, _ = parser.parse_known_args(argv)
+    if early.config:
+        import yaml  # only needed with --config
+        with open(early.config) as f:
+            parser.set_defaults(**(yaml.safe_load(f) or {}))
+    return parser.parse_args(argv)
+
+
 def main():
-    args = parser.parse_args()
+    args = parse_args()
 
     use_cuda = not args.no_cuda and torch.mlu.is_available()
     if args.device == 'mlu' and not use_cuda:
