@@ -17,6 +17,8 @@ from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, LINKED, SKIPPED, UNCHAN
 from gpu2mlu.settings import Settings
 from gpu2mlu.source import DecodeError, LineIndex, decode
 
+# CUDA sources are reported even when they hold none of the native gate's words.
+ALWAYS_READ = (".cu", ".cuh")
 # Version control data, and gpu2mlu's own backups from --in-place runs.
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".gpu2mlu"})
 # Below these sizes a second process costs more than it saves.
@@ -144,7 +146,7 @@ def convert_bytes(rel: str, kind: str, data: bytes, settings: Settings, timing: 
                   keep_text: bool = False) -> tuple[FileResult, bytes]:
     """Convert one file's bytes by its kind: (result, bytes to write)."""
     gate = TRIGGERS.get(kind)
-    if gate is not None and not gate.search(data):
+    if gate is not None and not gate.search(data) and not rel.endswith(ALWAYS_READ):
         return FileResult(rel, UNCHANGED, kind=kind), data
     try:
         source = decode(data)

@@ -2,12 +2,19 @@
 skipped files and a summary."""
 from __future__ import annotations
 
+import re
+
 from gpu2mlu.report.model import RunResult, location
 from gpu2mlu.rules import load_ruleset
 
 
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")  # `<cuda_runtime.h>` would render as an HTML tag and vanish
+
+
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = _TAG.sub("&lt;", text)
+    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
 def render(run: RunResult) -> str:
