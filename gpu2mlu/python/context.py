@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from gpu2mlu.edits import Edit
 from gpu2mlu.python.imports import ImportPlan
+from gpu2mlu.results import Finding
 from gpu2mlu.rules import RuleSet
 from gpu2mlu.source import LineIndex
 

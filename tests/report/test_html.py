@@ -2,7 +2,6 @@
 import base64
 import hashlib
 import re
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -324,13 +323,10 @@ def big_run(n_files, lines=300, changed=(20, 150, 280)):
 
 def test_large_runs_stay_small():
     run = big_run(1000)
-    started = time.perf_counter()
     text = html_report.render(run)
-    elapsed = time.perf_counter() - started
     changes = 3 * 1000
     # each change: a hunk of 3+1+1+3 lines, a row in the change table; a finding row per file
     assert len(text.encode()) < 2200 * changes, len(text) / changes
-    assert elapsed < 20
     page_lines = text.count('<div class="l')
     assert page_lines == 1000 * 3 * 9  # 3 hunks of header + 3 context + 2 changed + 3 context per file
 
