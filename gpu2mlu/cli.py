@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Optional, Sequence, TextIO
 
@@ -33,6 +34,9 @@ fail-on, jobs, api, env); options given here win.
 exit codes: 0 done (--check: nothing to do); 1 done, but files were skipped (listed in the report),
             or --check found work; 2 bad usage, bad input or settings; 130 interrupted
 """
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")  # {name} in a finding's text: the flagged API, package, ...
+
 
 PROGRESS_MIN_FILES = 200  # smaller trees finish before a bar is worth drawing
 
@@ -118,13 +122,16 @@ def _print_summary(run) -> None:
           f"{s['findings']} findings need manual attention (see the report)")
 
 
-def explain(key: str, out: TextIO) -> int:
-    rules = load_ruleset()
+def explain(key: str, out: TextIO, line: str = DEFAULT_LINE) -> int:
+    rules = load_ruleset(line)
     spec = rules.findings.get(key.upper())
     if spec is not None:
+        known = rules.torch_line.placeholders(rules.line) if rules.torch_line else {}
+        message, suggestion = (_PLACEHOLDER.sub(lambda m: known.get(m.group(1), f"<{m.group(1)}>"), text)
+                               for text in (spec.message, spec.suggestion))
         out.write(f"{spec.id} {spec.name} ({spec.severity})\n\n"
-                  f"What it means: {spec.message.replace('{name}', '<name>')}\n"
-                  f"What to do: {spec.suggestion.replace('{name}', '<name>')}\n\n"
+                  f"What it means: {message}\n"
+                  f"What to do: {suggestion}\n\n"
                   f"Silence it on one line with a `gpu2mlu: ignore[{spec.id}]` comment, or everywhere "
                   f"with disable = [\"{spec.id}\"] in [tool.gpu2mlu].\n")
         return EXIT_OK
@@ -169,7 +176,7 @@ def _cli_settings(args) -> dict:
 
 def _run(args, parser) -> int:
     if args.explain:
-        return explain(args.explain, sys.stdout)
+        return explain(args.explain, sys.stdout, args.target or DEFAULT_LINE)
     inputs = ([args.input] if args.input else []) + list(args.paths)
     if not inputs:
         parser.print_usage(sys.stderr)
