@@ -71,7 +71,7 @@ TRIGGERS = {
     # notebooks: what the Python, shell and %env converters act on (CUDA-only packages included)
     NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|nvcc|nvtx|cudnn|cublas|torch|--gpus|cupy|apex|flash_attn|xformers"
                          rb"|bitsandbytes|triton|tensorrt|cudf|cuml|transformer_engine", re.I),
-    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env", re.I),
+    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|pip", re.I),
     DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|-gpu|cu1\d\d|pytorch/pytorch|pip|conda", re.I),
     CONFIG: re.compile(rb"cuda|nccl|nvidia|cublas|cudnn|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d", re.I),
     NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|nvml|nvrtc|thrust|cub::|"

@@ -172,6 +172,10 @@ def _load_launch(rs: RuleSet) -> None:
         installers=tuple(sorted(packages["installers"].items())),
         installer_value_options=frozenset(packages["value_options"]),
         cuda_system_packages=tuple(packages["cuda"]),
+        pip_programs=frozenset(t["pip"]["programs"]),
+        pip_modules=frozenset(t["pip"]["modules"]),
+        pip_index_options=frozenset(t["pip"]["index_options"]),
+        pip_value_options=frozenset(t["pip"]["value_options"]),
     )
 
 

@@ -171,6 +171,10 @@ class LaunchRules:
     installers: tuple[tuple[str, str], ...] = ()  # (apt-get, install)
     installer_value_options: frozenset = frozenset()
     cuda_system_packages: tuple[str, ...] = ()  # fnmatch patterns
+    pip_programs: frozenset = frozenset()
+    pip_modules: frozenset = frozenset()
+    pip_index_options: frozenset = frozenset()
+    pip_value_options: frozenset = frozenset()
 
     def renamed_program(self, name: str) -> Optional[str]:
         return dict(self.renamed_programs).get(name)

@@ -5,6 +5,7 @@ any fragment of a script.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable
 
 from gpu2mlu.changes import conversion_from_edits
@@ -48,5 +49,6 @@ def convert_dockerfile(text: str, rules: RuleSet, rel: str) -> Conversion:
 
 def conversion(text: str, edits: Iterable[Edit], notes: Iterable[Note], rules: RuleSet) -> Conversion:
     index = LineIndex(text)
-    findings = [rules.finding(index.line_of(n.offset), n.id, n.name, **dict(n.extra)) for n in notes]
+    findings = [replace(n.finding, line=index.line_of(n.offset)) if n.finding is not None
+                else rules.finding(index.line_of(n.offset), n.id, n.name, **dict(n.extra)) for n in notes]
     return conversion_from_edits(text, edits, findings, rules.disabled)

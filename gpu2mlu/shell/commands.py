@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from gpu2mlu.edits import Edit
+from gpu2mlu.results import Finding
 from gpu2mlu.rules import RuleSet
 from gpu2mlu.shell.lexer import DYNAMIC, Script, Word, lex
 from gpu2mlu.values import device_or_backend, env_verdict
@@ -41,6 +42,7 @@ class Note:
     id: str
     name: str
     extra: tuple[tuple[str, str], ...] = ()
+    finding: Optional[Finding] = None  # already worded (dependency findings); its line is replaced
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Analysis:
             target = span(e.start, e.end)
             if target is not None:
                 edits.append(Edit(target[0], target[1], e.text, e.rule))
-        notes = [Note(offset(n.offset), n.id, n.name, n.extra) for n in self.notes]
+        notes = [Note(offset(n.offset), n.id, n.name, n.extra, n.finding) for n in self.notes]
         return Analysis(edits, notes, self.script)
 
 
@@ -232,6 +234,8 @@ class _Collector:
             self.python(args)
         elif launch.install_verb(base):
             self.install(args, launch.install_verb(base))
+        elif base in launch.pip_programs:
+            self.pip(args)
         self.flags(args)
 
     def flags(self, args: Sequence[Word]) -> None:
@@ -335,7 +339,9 @@ class _Collector:
                 return  # a script, `-c code` or stdin
         else:
             return
-        if module in self.launch.launcher_modules:
+        if module in self.launch.pip_modules:
+            self.pip(rest)
+        elif module in self.launch.launcher_modules:
             self.launcher(rest)
         elif module in self.launch.cuda_report_modules:
             self.note(args[k].start, CUDA_ENV_REPORT, f"python -m {module}")
@@ -405,6 +411,36 @@ class _Collector:
             self.note(target.start, CUDA_IMAGE, target.value)
         if k + 1 < n:
             self.command(list(args[k + 1:]))
+
+    def pip(self, args: Sequence[Word]) -> None:
+        """`pip install ...`: CUDA-only packages, `+cu` builds and CUDA indexes, as in requirements.txt."""
+        from gpu2mlu.deps import index_finding, requirement_findings
+        launch = self.launch
+        words = list(args)
+        # the subcommand is the first word that is not a global option (`pip -q install x`)
+        k = next((i for i, w in enumerate(words) if not w.value.startswith("-")), len(words))
+        if k == len(words) or words[k].value != "install":
+            return
+        k += 1
+        while k < len(words):
+            word, value = words[k], words[k].value
+            if DYNAMIC in value:
+                k += 1
+                continue
+            option, eq, attached = value.partition("=")
+            if option in launch.pip_index_options:
+                url = attached if eq else (words[k + 1].value if k + 1 < len(words) else "")
+                found = index_finding(url, self.rules, 0) if url and DYNAMIC not in url else None
+                if found:
+                    self.notes.append(Note(word.start, found.id, found.message, finding=found))
+                k += 1 if eq else 2
+                continue
+            if value.startswith("-"):
+                k += 2 if (option in launch.pip_value_options and not eq) else 1
+                continue
+            for found in requirement_findings(value, self.rules, 0):
+                self.notes.append(Note(word.start, found.id, found.message, finding=found))
+            k += 1
 
     def install(self, args: Sequence[Word], verb: str) -> None:
         """apt-get/yum install of CUDA system packages: one finding per command."""

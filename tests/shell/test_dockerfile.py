@@ -127,3 +127,12 @@ def test_whole_dockerfile():
     assert finding_ids(dockerfile, DOCKERFILE) == [("GM505", 2), ("GM402", 4)]
     rows = [(c.line, c.rule) for c in dockerfile(DOCKERFILE).changes]
     assert rows == [(3, "env-var"), (7, "distributed")]
+
+
+def test_pip_install_in_run_is_judged_like_requirement_files():
+    text = ("FROM python:3.11\n"
+            "RUN pip install --extra-index-url=https://download.pytorch.org/whl/cu121 torch==2.1.2+cu121 \\\n"
+            "    bitsandbytes\n")
+    result = dockerfile(text)
+    assert result.text == text
+    assert sorted((f.line, f.id) for f in result.findings) == [(2, "GM311"), (2, "GM312"), (3, "GM310")]

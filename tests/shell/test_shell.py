@@ -381,3 +381,29 @@ def test_cuda_images_pass_the_gate_and_are_reported(image):
     src = f"FROM {image}\n"
     assert TRIGGERS[DOCKERFILE].search(src.encode())
     assert finding_ids(dockerfile, src) == [("GM505", 1)]
+
+
+@pytest.mark.parametrize("script, expected", [
+    pytest.param("pip install torch==2.1.0+cu118 --index-url https://download.pytorch.org/whl/cu118\n",
+                 [(1, "GM311"), (1, "GM312")], id="cuda-torch-and-index"),
+    pytest.param("python3 -m pip install -q flash-attn==2.5.8 numpy\n", [(1, "GM310")], id="python-m-pip"),
+    pytest.param("pip --no-cache-dir install \\\n    numpy \\\n    'xformers>=0.0.20'\n", [(3, "GM310")],
+                 id="continued-and-quoted"),
+    pytest.param("pip install --extra-index-url=https://download.pytorch.org/whl/cu121 x\n", [(1, "GM312")],
+                 id="attached-index-url"),
+])
+def test_pip_installs_are_judged_like_requirement_files(script, expected):
+    result = shell(script)
+    assert result.text == script
+    assert sorted((f.line, f.id) for f in result.findings) == expected
+
+
+@pytest.mark.parametrize("script", [
+    "pip install -r requirements.txt\n",
+    "pip download flash-attn\n",
+    "pip install $EXTRA_PACKAGES\n",
+    "pip install numpy torch==2.4.0\n",
+    "echo pip install flash-attn\n",
+])
+def test_pip_commands_without_cuda_packages_say_nothing(script):
+    assert shell(script).findings == ()
