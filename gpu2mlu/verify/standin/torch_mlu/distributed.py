@@ -8,6 +8,7 @@ the backend registered for the "mlu" device.
 
 from __future__ import annotations
 
+import atexit
 from datetime import timedelta
 
 import torch
@@ -138,8 +139,24 @@ def _create(store, rank, size, timeout):
     return pg
 
 
+def _destroy_at_exit() -> None:
+    """Tear the process groups down while Python is still alive.
+
+    Scripts often end without destroy_process_group(). Left to interpreter finalization, the
+    gloo group under a cncl group can be destroyed with its worker threads still joinable, and the
+    process aborts ("terminate called without an active exception") after the script succeeded;
+    real torch_mlu only warns there. Destroying here is local to the process (no collective).
+    """
+    try:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    except Exception:  # a group already torn down by the script's own error handling
+        pass
+
+
 def install() -> None:
     if "cncl" not in dist.Backend.backend_list:
         dist.Backend.register_backend("cncl", _create, devices=["mlu"])
     dist.ProcessGroupCNCL = ProcessGroupCNCL
     dist.is_cncl_available = lambda: True
+    atexit.register(_destroy_at_exit)
