@@ -320,6 +320,8 @@ def _summary(run: RunResult, specs) -> str:
              ("linked", "symlinks", files["linked"]), ("skipped", "skipped", files["skipped"]),
              ("changes", f"changes on {s['changed_lines']} lines", s["changes"]),
              ("findings", "findings need a human", s["findings"])]
+    if files.get("excluded"):  # left out by --include/--exclude; shown only when it happened
+        cards.insert(6, ("excluded", "excluded", files["excluded"]))
     out = ['<section id="summary"><h2>Summary</h2><dl class="paths">',
            f'<dt>Input</dt><dd class="mono">{esc(run.input)}</dd>',
            f'<dt>Output</dt><dd class="mono">{esc(run.output)}</dd>',
