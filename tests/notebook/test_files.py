@@ -117,3 +117,16 @@ def test_inline_ignore_in_a_cell(tmp_path):
     assert cli_main(["-i", str(tmp_path / "p"), "-o", str(tmp_path / "o"), "-q"]) == 0
     report = _json.loads((tmp_path / "o" / "report.json").read_text())
     assert [(f["id"], f["cell"], f["line"]) for f in report["findings"]] == [("GM201", 1, 3)]
+
+
+def test_disabled_rule_family_holds_in_shell_lines():
+    import json as _json
+
+    import gpu2mlu
+    from gpu2mlu.settings import Settings
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                     "source": ["import torch\n", "!nvidia-smi\n", "x = y.cuda()\n"]}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    result = gpu2mlu.convert_text(_json.dumps(nb, indent=1), path="a.ipynb",
+                                  settings=Settings(disable=frozenset({"launch-command"})))
+    assert [c.after for c in result.changes] == ["import torch_mlu", "x = y.mlu()"]
