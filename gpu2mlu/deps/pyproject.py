@@ -7,7 +7,7 @@ import re
 from typing import Optional
 
 from gpu2mlu.deps.requirement import Requirement, parse_requirement
-from gpu2mlu.deps.tomlscan import Item, scan
+from gpu2mlu.toml_positions import Item, scan
 from gpu2mlu.deps.verdict import index_finding, requirement_finding
 from gpu2mlu.results import Finding
 from gpu2mlu.rules import RuleSet

@@ -1,6 +1,6 @@
 """A TOML reader that keeps positions: every string value and every key, with its full dotted
-path and its offset in the text. tomllib checks the file first, so this reader may assume valid
-TOML and stays small.
+path and its place in the text. tomllib checks the file first, so this reader may assume valid
+TOML and stays small. The dependency readers (pyproject.toml) and the config converter share it.
 """
 from __future__ import annotations
 
@@ -20,8 +20,11 @@ _SIMPLE_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '
 class Item:
     path: Path  # e.g. ("project", "dependencies", 0) or ("tool", "poetry", "dependencies", "torch")
     offset: int  # where the string (its opening quote) or the key starts
-    value: str = ""  # the string's value; "" for keys
+    value: str = ""  # the string's value, or the key's name
     is_key: bool = False
+    start: int = 0  # the value's own text: after the opening quote, or the bare key
+    end: int = 0
+    verbatim: bool = False  # text[start:end] is exactly `value` (one line, no escapes)
 
 
 class _Reader:
@@ -52,25 +55,26 @@ class _Reader:
             if s[self.i] == "[":
                 double = s.startswith("[[", self.i)
                 self.i += 2 if double else 1
-                table = tuple(key for key, _ in self.key())
+                table = tuple(part[1] for part in self.key())
                 self.skip(False)
                 self.i += 2 if double else 1
                 continue
             yield from self.pair(table)
 
-    def key(self) -> list[tuple[str, int]]:
+    def key(self) -> list[tuple[int, str, int, int, bool]]:
+        """The parts of a (dotted) key: (offset, name, start, end, verbatim) each."""
         parts = []
         while True:
             self.skip(False)
             at = self.i
             c = self.s[self.i]
             if c in "\"'":
-                parts.append((self.string(), at))
+                parts.append((at, *self.string()))
             else:
                 m = _BARE_KEY.match(self.s, self.i)
                 if not m:
                     raise ValueError(f"bad key at offset {self.i}")
-                parts.append((m.group(), at))
+                parts.append((at, m.group(), m.start(), m.end(), True))
                 self.i = m.end()
             self.skip(False)
             if self.i < len(self.s) and self.s[self.i] == ".":
@@ -80,8 +84,9 @@ class _Reader:
 
     def pair(self, table: Path) -> Iterator[Item]:
         parts = self.key()
-        path = table + tuple(k for k, _ in parts)
-        yield Item(path, parts[-1][1], is_key=True)
+        path = table + tuple(part[1] for part in parts)
+        offset, name, start, end, verbatim = parts[-1]
+        yield Item(path, offset, name, True, start, end, verbatim)
         self.skip(False)
         self.i += 1  # "="
         self.skip(False)
@@ -91,7 +96,8 @@ class _Reader:
         s, at = self.s, self.i
         c = s[at]
         if c in "\"'":
-            yield Item(path, at, self.string())
+            value, start, end, verbatim = self.string()
+            yield Item(path, at, value, False, start, end, verbatim)
         elif c == "[":
             self.i += 1
             n = 0
@@ -120,7 +126,8 @@ class _Reader:
             m = _SCALAR.match(s, at)
             self.i = m.end() if m else at + 1
 
-    def string(self) -> str:
+    def string(self) -> tuple[str, int, int, bool]:
+        """(value, start, end, verbatim) of the string at the reader's position."""
         s, i = self.s, self.i
         if s.startswith('"""', i) or s.startswith("'''", i):
             quote = s[i:i + 3]
@@ -135,14 +142,16 @@ class _Reader:
                 raw = raw[2:]
             elif raw.startswith("\n"):
                 raw = raw[1:]
-            return _unescape(raw) if quote == '"""' else raw
+            return (_unescape(raw) if quote == '"""' else raw), end - len(raw), end, False
         quote = s[i]
         j = i + 1
         while s[j] != quote:
             j += 2 if quote == '"' and s[j] == "\\" else 1
         self.i = j + 1
         raw = s[i + 1:j]
-        return _unescape(raw) if quote == '"' else raw
+        if quote == '"' and "\\" in raw:
+            return _unescape(raw), i + 1, j, False
+        return raw, i + 1, j, True
 
 
 def _escaped(s: str, at: int) -> bool:
