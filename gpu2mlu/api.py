@@ -14,12 +14,11 @@ import dataclasses
 from pathlib import Path
 from typing import Optional
 
-from gpu2mlu.ignore import filter_findings
+from gpu2mlu.ignore import kept_findings
 from gpu2mlu.kinds import OTHER, PYTHON, Unconvertible, converter, kind_of
 from gpu2mlu.report import RunResult
 from gpu2mlu.results import Conversion, FileResult
 from gpu2mlu.settings import Settings, build
-from gpu2mlu.source import LineIndex
 
 
 def _settings(settings: Optional[Settings], target: Optional[str]) -> Settings:
@@ -38,11 +37,7 @@ def convert_text(text: str, kind: Optional[str] = None, *, path: str = "", targe
     if kind == OTHER:
         return Conversion(text)
     conversion = converter(kind)(text, settings.ruleset(), rel)
-    index = LineIndex(text)
-    kept = filter_findings(
-        conversion.findings,
-        lambda f: index.line_text(f.line) if f.cell is None and 0 < f.line <= len(index.starts) else "",
-        settings.disable)
+    kept = kept_findings(text, conversion.findings, settings.disable)
     return dataclasses.replace(conversion, findings=tuple(kept))
 
 

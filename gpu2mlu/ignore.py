@@ -10,6 +10,7 @@ import re
 from typing import Iterable, Optional
 
 from gpu2mlu.results import Finding
+from gpu2mlu.source import LineIndex
 
 _MARKER = re.compile(r"gpu2mlu:[ \t]*ignore(?:\[([A-Za-z0-9_, \t-]*)\])?")
 
@@ -29,13 +30,27 @@ def keep(finding: Finding, line_text: str) -> bool:
     return ids is None or (bool(ids) and finding.id not in ids)
 
 
-def filter_findings(findings: Iterable[Finding], line_text, disabled: frozenset = frozenset()) -> list[Finding]:
-    """Drop disabled IDs and findings silenced on their line; `line_text(finding)` gives the line."""
-    kept = []
-    for finding in findings:
-        if finding.id in disabled:
-            continue
-        if "gpu2mlu" in (text := line_text(finding)) and not keep(finding, text):
-            continue
-        kept.append(finding)
-    return kept
+def kept_findings(text: str, findings: Iterable[Finding], disabled: frozenset = frozenset()) -> list[Finding]:
+    """The findings of a converted `text`, less disabled IDs and those silenced on their line
+    (for a notebook finding, its line within its cell)."""
+    findings = [f for f in findings if f.id not in disabled]
+    if not findings or "gpu2mlu:" not in text:
+        return findings
+    line_text = _line_reader(text)
+    return [f for f in findings if keep(f, line_text(f))]
+
+
+def _line_reader(text: str):
+    index = LineIndex(text)
+    cells: Optional[list[str]] = None
+
+    def line_text(finding: Finding) -> str:
+        nonlocal cells
+        if finding.cell is None:
+            return index.line_text(finding.line) if 0 < finding.line <= len(index.starts) else ""
+        if cells is None:
+            from gpu2mlu.notebook import cell_sources  # notebooks only
+            cells = cell_sources(text)
+        lines = cells[finding.cell - 1].splitlines() if 0 < finding.cell <= len(cells) else []
+        return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
+    return line_text

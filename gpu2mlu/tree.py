@@ -12,10 +12,10 @@ from typing import Optional
 
 from gpu2mlu.changes import EditConflict
 from gpu2mlu.kinds import OTHER, PYTHON, TRIGGERS, Unconvertible, converter, kind_of
-from gpu2mlu.ignore import filter_findings
+from gpu2mlu.ignore import kept_findings
 from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, LINKED, SKIPPED, UNCHANGED, FileResult
 from gpu2mlu.settings import Settings
-from gpu2mlu.source import DecodeError, LineIndex, decode
+from gpu2mlu.source import DecodeError, decode
 
 # CUDA sources are reported even when they hold none of the native gate's words.
 ALWAYS_READ = (".cu", ".cuh")
@@ -166,9 +166,7 @@ def convert_bytes(rel: str, kind: str, data: bytes, settings: Settings, timing: 
     except EditConflict as exc:
         return FileResult(rel, SKIPPED, kind=kind,
                           reason=f"gpu2mlu could not convert it safely (conflicting edits: {exc}); copied unchanged"), data
-    findings = list(conversion.findings)
-    if findings:
-        findings = filter_findings(findings, _line_text(source.text, kind), settings.disable)
+    findings = kept_findings(source.text, conversion.findings, settings.disable)
     status = CONVERTED if conversion.changed else UNCHANGED
     result = FileResult(rel, status, list(conversion.changes), findings, kind=kind, encoding=source.codec)
     if not conversion.changed:
@@ -180,23 +178,6 @@ def convert_bytes(rel: str, kind: str, data: bytes, settings: Settings, timing: 
     if keep_text:
         result.before, result.after = source.text, conversion.text
     return result, out
-
-
-def _line_text(text: str, kind: str):
-    """finding → the text of its line, for inline `gpu2mlu: ignore[...]` markers."""
-    index = LineIndex(text)
-    cells = None
-
-    def line_text(finding) -> str:
-        nonlocal cells
-        if finding.cell is None:
-            return index.line_text(finding.line) if 0 < finding.line <= len(index.starts) else ""
-        if cells is None:
-            from gpu2mlu.notebook import cell_sources
-            cells = cell_sources(text)
-        lines = cells[finding.cell - 1].splitlines() if 0 < finding.cell <= len(cells) else []
-        return lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
-    return line_text
 
 
 def _run_chunk(tasks: list[Task], settings: Settings, keep_text: bool = False) -> list[FileResult]:
