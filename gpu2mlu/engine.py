@@ -2,6 +2,7 @@
 (--diff, --check), or in place with a backup (--in-place, undone by --undo)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -115,7 +116,7 @@ def write_reports(run: RunResult, folder: Path, names: Sequence[str] = REPORT_FI
 def _settings(settings: Optional[Settings], line: Optional[str], jobs: Optional[int]) -> Settings:
     settings = settings or Settings()
     overrides = {k: v for k, v in (("target", line), ("jobs", jobs)) if v is not None}
-    return build({}, {**settings.__dict__, **overrides}) if overrides else settings
+    return build({}, {**dataclasses.asdict(settings), **overrides}) if overrides else settings
 
 
 def migrate(src, out=None, *, settings: Optional[Settings] = None, force: bool = False,

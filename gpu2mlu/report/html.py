@@ -24,9 +24,9 @@ from gpu2mlu.report.diff import NO_NEWLINE, DiffLine, Hunk, hunks
 from gpu2mlu.report.model import RunResult, location, summarize
 from gpu2mlu.rules import load_ruleset
 
-# Badge colours: the known rule families get distinct hues, others one picked from their name.
-_FAMILIES = ("import-torch-mlu", "torch-cuda-api", "tensor-cuda-method", "device-literal", "distributed",
-             "amp", "backends", "profiler", "env-var", "cpp-extension", "launch-command")
+# Badge colours: the rule families of families.toml get distinct hues, in the table's order;
+# others one picked from their name.
+_FAMILIES = tuple(load_ruleset().families)
 _HUES = 12
 
 # Characters that would hide or reorder what a reader sees (C0 controls, DEL, bidi overrides as in
