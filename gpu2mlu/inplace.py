@@ -63,26 +63,24 @@ def convert_in_place(src, settings: Optional[Settings] = None, *, allow_dirty: b
             f"(or pass --allow-dirty):\n  {shown}")
     run = engine.preview([src], settings, progress=progress, base=src)
     run.input = run.output = str(src.resolve())
+    changed = [(f, *file_bytes(f)) for f in run.files if f.before is not None and f.after is not None]
     backup = _new_backup(src)
-    manifest = []
-    files_dir = backup / "files"
-    for f in run.files:
-        if f.before is None or f.after is None:
-            continue
-        before, after = file_bytes(f)
+    # First every original into the backup and the manifest, then the converted files: whatever
+    # stops the run half way, --undo finds each file either converted or still original.
+    for f, before, _ in changed:
         target = src / f.path
         if target.read_bytes() != before:
-            raise engine.MigrationError(f"{f.path} changed while gpu2mlu was converting it; nothing was written "
-                                        f"after it (originals so far are in {backup})")
-        saved = files_dir / f.path
+            shutil.rmtree(backup)
+            raise engine.MigrationError(f"{f.path} changed while gpu2mlu was converting it; nothing was written")
+        saved = backup / "files" / f.path
         saved.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(target, saved)
-        manifest.append({"file": f.path, "before": _sha(before), "after": _sha(after)})
-        _write_atomically(target, after)
-        (backup / MANIFEST).write_text(json.dumps({"tool": "gpu2mlu", "files": manifest}, indent=1) + "\n",
-                                       encoding="utf-8")
+        saved.write_bytes(before)
+        shutil.copystat(target, saved)
+    manifest = [{"file": f.path, "before": _sha(before), "after": _sha(after)} for f, before, after in changed]
     (backup / MANIFEST).write_text(json.dumps({"tool": "gpu2mlu", "files": manifest}, indent=1) + "\n",
                                    encoding="utf-8")
+    for f, _, after in changed:
+        _write_atomically(src / f.path, after)
     run.backup = str(backup)
     engine.write_reports(run, backup)
     return run
