@@ -1,7 +1,7 @@
 """From edits on a text to a Conversion: the new text plus one report row per changed line.
 
-Every file kind other than Python (whose import insertion needs its own bookkeeping) builds its
-result here, so all kinds report changes the same way.
+Every file kind builds its report rows here (Python adds its import rows on top), so all kinds
+report changes the same way.
 """
 from __future__ import annotations
 

@@ -196,12 +196,7 @@ def _run(args, parser) -> int:
         if not args.quiet:
             print(f"restored {len(result.restored)} files from {result.backup}")
         return EXIT_OK
-    cli = _cli_settings(args)
-    if args.no_config:
-        from gpu2mlu.settings import build
-        settings = build({}, cli)
-    else:
-        settings = load_settings(inputs[0], cli)
+    settings = load_settings(inputs[0], _cli_settings(args), use_pyproject=not args.no_config)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
     bar = ProgressBar(sys.stderr, always=bool(args.progress)) if show else None
     try:

@@ -28,9 +28,10 @@ class MigrationError(Exception):
     """Bad input or a refused output folder: the run did not start."""
 
 
-def load_settings(src, cli: Optional[dict] = None) -> Settings:
+def load_settings(src, cli: Optional[dict] = None, use_pyproject: bool = True) -> Settings:
     """Settings for a run on `src`: its pyproject.toml's [tool.gpu2mlu], overridden by `cli`."""
-    return build(from_pyproject(find_pyproject(Path(src))), cli or {})
+    pyproject = from_pyproject(find_pyproject(Path(src))) if use_pyproject else {}
+    return build(pyproject, cli or {})
 
 
 def default_output(src: Path) -> Path:
