@@ -2,19 +2,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import sys
-from typing import Optional, Sequence, TextIO
+from contextlib import contextmanager
+from typing import Iterator, Optional, Sequence, TextIO
 
 from gpu2mlu import __version__
-from gpu2mlu.engine import MigrationError, convert_in_place, load_settings, migrate, preview, undo
+from gpu2mlu.engine import load_settings, migrate, preview
+from gpu2mlu.errors import MigrationError, WriteError, io_message
+from gpu2mlu.inplace import convert_in_place, undo
 from gpu2mlu.report import json as json_report
 from gpu2mlu.report import patch as patch_report
 from gpu2mlu.report.model import location
 from gpu2mlu.rules import DEFAULT_LINE, LINES, SEVERITIES, load_ruleset
 from gpu2mlu.settings import FAIL_ON, SettingsError
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 DESCRIPTION = """\
 Convert a PyTorch project written for NVIDIA GPUs (CUDA) into one for Cambricon MLUs (torch_mlu).
@@ -32,7 +37,10 @@ settings: [tool.gpu2mlu] in the project's pyproject.toml (target, include, exclu
 fail-on, jobs, api, env); options given here win.
 
 exit codes: 0 done (--check: nothing to do); 1 done, but files were skipped (listed in the report),
-            or --check found work; 2 bad usage, bad input or settings; 130 interrupted
+            --check found work, or --undo kept files edited since the conversion; 2 bad usage, bad
+            input or settings, a refused output folder; 3 a write failed (disk full, permission):
+            no output folder was replaced and --in-place put every file back; 128+N stopped by
+            signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), with the same guarantees as 3
 """
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")  # {name} in a finding's text: the flagged API, package, ...
@@ -189,12 +197,13 @@ def _run(args, parser) -> int:
         return EXIT_USAGE
     if args.undo:
         result = undo(inputs[0], force=args.force)
-        if result.conflicts:
-            print("torch_gpu2mlu: error: these files changed after the conversion; nothing was restored "
-                  "(--force overwrites them):\n  " + "\n  ".join(result.conflicts), file=sys.stderr)
-            return EXIT_FAIL
         if not args.quiet:
             print(f"restored {len(result.restored)} files from {result.backup}")
+        if result.conflicts:
+            print(f"torch_gpu2mlu: kept {len(result.conflicts)} files edited since the conversion (their "
+                  f"originals stay in {result.backup}; --undo --force restores them too):\n  "
+                  + "\n  ".join(result.conflicts), file=sys.stderr)
+            return EXIT_FAIL
         return EXIT_OK
     settings = load_settings(inputs[0], _cli_settings(args), use_pyproject=not args.no_config)
     show = args.progress if args.progress is not None else (sys.stderr.isatty() and not args.quiet)
@@ -221,6 +230,8 @@ def _run(args, parser) -> int:
             for line in lines:
                 print(line)
         return EXIT_FAIL if failed else EXIT_OK
+    if not run.files and not args.quiet:
+        print(f"torch_gpu2mlu: note: no files found in {', '.join(inputs)}; nothing to convert", file=sys.stderr)
     if args.in_place and not args.quiet and not args.json:
         s = run.summary
         print(f"converted {s['files']['converted']} files in place ({s['changes']} changes, "
@@ -231,6 +242,86 @@ def _run(args, parser) -> int:
     for f in run.skipped:
         print(f"skipped {f.path}: {f.reason}", file=sys.stderr)
     return run.exit_code
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C: the run cleans up, then exits 128+signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGTERM", "SIGHUP")) if s)
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    def stop(signum, frame):
+        raise Stopped(signum)
+    try:
+        previous = [(s, signal.signal(s, stop)) for s in _STOP_SIGNALS]
+    except ValueError:  # not the main thread (main() called from a thread): leave signals alone
+        previous = []
+    try:
+        yield
+    finally:
+        for s, handler in previous:
+            signal.signal(s, handler)
+
+
+class _QuietWhenClosed:
+    """stdout that goes quiet once its reader has gone (`| head`), instead of failing the run."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.closed_by_reader = stream, False
+
+    def write(self, text):
+        if not self.closed_by_reader:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self.closed_by_reader = True
+        try:  # so that the interpreter's own flush at exit does not fail either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    @property
+    def buffer(self):
+        return _QuietBuffer(self)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+class _QuietBuffer:
+    def __init__(self, owner: _QuietWhenClosed) -> None:
+        self.owner = owner
+
+    def write(self, data: bytes):
+        if not self.owner.closed_by_reader:
+            try:
+                return self.owner.stream.buffer.write(data)
+            except BrokenPipeError:
+                self.owner._reader_gone()
+        return len(data)
+
+    def flush(self) -> None:
+        self.owner.flush()
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -251,15 +342,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_usage(sys.stderr)
         print("torch_gpu2mlu: error: --jobs must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
+    stdout = sys.stdout
+    sys.stdout = _QuietWhenClosed(stdout)
     try:
-        return _run(args, parser)
+        with _stop_signals_raise():
+            return _run(args, parser)
+    except WriteError as exc:
+        print(f"torch_gpu2mlu: error: {exc}", file=sys.stderr)
+        return EXIT_WRITE
     except (MigrationError, SettingsError) as exc:
         print(f"torch_gpu2mlu: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("torch_gpu2mlu: interrupted; no output folder was replaced (after --in-place, "
-              "files converted so far can be restored with --undo)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"torch_gpu2mlu: stopped by {signal.Signals(signum).name}; nothing was left half done: no "
+              "output folder was replaced, and --in-place put back every file it had converted",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED if signum == signal.SIGINT else 128 + signum
     except OSError as exc:
-        print(f"torch_gpu2mlu: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"torch_gpu2mlu: error: {io_message(exc)}", file=sys.stderr)
+        return EXIT_WRITE
+    finally:
+        sys.stdout = stdout

@@ -1,16 +1,16 @@
-"""Migration runs: into a fresh output folder (the default), as a preview that writes nothing
-(--diff, --check), or in place with a backup (--in-place, undone by --undo)."""
+"""Migration runs: into a fresh output folder (the default), or as a preview that writes nothing
+(--diff, --check). --in-place is a layer above this one (gpu2mlu/inplace/)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
 
+from gpu2mlu import faults
+from gpu2mlu.errors import MigrationError, WriteError, io_message
+from gpu2mlu.output import Staging, check_input, check_output, is_staging, made_by_gpu2mlu, remove_abandoned
 from gpu2mlu.report import RunResult, summarize
 from gpu2mlu.report import json as json_report
 from gpu2mlu.report import markdown as markdown_report
@@ -24,12 +24,10 @@ REPORT_JSON = "report.json"
 Progress = Optional[Callable[[int, int], None]]
 
 
-class MigrationError(Exception):
-    """Bad input or a refused output folder: the run did not start."""
-
-
 def load_settings(src, cli: Optional[dict] = None, use_pyproject: bool = True) -> Settings:
     """Settings for a run on `src`: its pyproject.toml's [tool.gpu2mlu], overridden by `cli`."""
+    if use_pyproject:
+        check_input(Path(src))  # an unreadable input is named as such, not as its pyproject.toml
     pyproject = from_pyproject(find_pyproject(Path(src))) if use_pyproject else {}
     return build(pyproject, cli or {})
 
@@ -41,48 +39,9 @@ def default_output(src: Path) -> Path:
     return src.with_name(src.name + "_mlu")
 
 
-def made_by_gpu2mlu(folder: Path) -> bool:
-    for name in (REPORT_JSON, "gpu2mlu_report.json"):
-        try:
-            data = json.loads((folder / name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and data.get("tool") == "gpu2mlu":
-            return True
-    return False
-
-
-def _inside(path: Path, parent: Path) -> bool:
-    try:
-        path.relative_to(parent)
-        return True
-    except ValueError:
-        return False
-
-
-def check_input(src: Path) -> None:
-    if not src.exists() and not src.is_symlink():
-        raise MigrationError(f"input path does not exist: {src}")
-    if not (src.is_dir() or src.is_file()):
-        raise MigrationError(f"input is neither a folder nor a file: {src}")
-    if not os.access(src, os.R_OK | (os.X_OK if src.is_dir() else 0)):
-        raise MigrationError(f"input is not readable: {src}")
-
-
 def check_paths(src: Path, out: Path, force: bool) -> None:
     check_input(src)
-    real_src, real_out = src.resolve(), out.resolve()
-    if real_out == real_src or _inside(real_src, real_out):
-        raise MigrationError(f"output folder {out} would contain the input; choose another with -o")
-    if out.exists() or out.is_symlink():
-        if not out.is_dir() or out.is_symlink():
-            raise MigrationError(f"output path exists and is not a folder: {out}")
-        if not force and not made_by_gpu2mlu(out) and any(out.iterdir()):
-            raise MigrationError(
-                f"output folder {out} already exists and was not made by gpu2mlu; "
-                "use --force to replace it, or -o to choose another folder")
-
-
+    check_output(src, out, force)
 # Report files, and the names used when the project already has a report.md/report.json.
 REPORT_FILES = ("report.md", "report.json", "report.html", "changes.patch")
 _PREFIXED = tuple(f"gpu2mlu_{name}" for name in REPORT_FILES)
@@ -102,16 +61,22 @@ def _report_names(src: Path) -> tuple[tuple[str, ...], list[str]]:
 
 
 def write_reports(run: RunResult, folder: Path, names: Sequence[str] = REPORT_FILES) -> None:
-    """report.md, report.json, report.html and changes.patch into `folder`."""
-    md, js, html, patch = (folder / n for n in names)
-    run.report_md, run.report_json = str(md), str(js)
-    md.write_text(markdown_report.render(run), encoding="utf-8")
-    js.write_text(json_report.render(run), encoding="utf-8")
+    """report.md, report.json, report.html and changes.patch into `folder`; an I/O failure is a
+    WriteError that names the report."""
     from gpu2mlu.report import html as html_report
-    html.write_text(html_report.render(run), encoding="utf-8")
-    run.report_html = str(html)
-    patch.write_bytes(patch_report.render(run))
-    run.patch = str(patch)
+    renderers = (lambda: markdown_report.render(run).encode("utf-8"),
+                 lambda: json_report.render(run).encode("utf-8"),
+                 lambda: html_report.render(run).encode("utf-8"),
+                 lambda: patch_report.render(run))
+    paths = [folder / n for n in names]
+    run.report_md, run.report_json, run.report_html, run.patch = map(str, paths)
+    for path, render in zip(paths, renderers):
+        try:
+            with open(path, "wb") as f:
+                f.write(render())
+            faults.point("reports", str(path))
+        except OSError as exc:
+            raise WriteError(f"cannot write the report {io_message(exc, str(path))}") from None
 
 
 def _settings(settings: Optional[Settings], line: Optional[str], jobs: Optional[int]) -> Settings:
@@ -127,35 +92,40 @@ def migrate(src, out=None, *, settings: Optional[Settings] = None, force: bool =
 
     `settings` default to gpu2mlu's defaults (the CLI passes load_settings(src, ...)). `keep_text`
     keeps the decoded before/after text of every changed file on its FileResult; the HTML report
-    and changes.patch need it.
+    and changes.patch need it. The output appears whole at the end or not at all (gpu2mlu/output.py).
     """
     started = time.perf_counter()
     settings = _settings(settings, line, jobs)
     src = Path(src)
     out = Path(out) if out is not None else default_output(src)
     check_paths(src, out, force)
-    out_parent = out.resolve().parent
-    out_parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.gpu2mlu-", dir=out_parent))
+    out = Path(os.path.realpath(out))
+    remove_abandoned(out)
+    staging = Staging(out)
     try:
         names, old_reports = _report_names(src)
         if src.is_dir():
-            files = convert_tree(src, staging, settings, exclude=(str(out), str(staging), *old_reports),
-                                 keep_text=keep_text, progress=progress)
+            files = convert_tree(src, staging.path, settings, exclude=(str(out), *old_reports),
+                                 keep_text=keep_text, progress=progress,
+                                 exclude_dir=lambda path: is_staging(path, out))
         else:
-            files = convert_single_file(src, staging, settings, keep_text)
-        run = RunResult(str(src.resolve()), str(out.resolve()), settings.target, files, settings=settings)
+            files = convert_single_file(src, staging.path, settings, keep_text)
+        run = RunResult(str(src.resolve()), str(out), settings.target, files, settings=settings)
         run.wall_seconds = time.perf_counter() - started
         run.summary = summarize(run)
-        write_reports(run, staging, names)
+        write_reports(run, staging.path, names)
         for attr in ("report_md", "report_json", "report_html", "patch"):
-            setattr(run, attr, str(out.resolve() / Path(getattr(run, attr)).name))
-        os.chmod(staging, src.stat().st_mode & 0o7777 if src.is_dir() else 0o755)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(staging, out)
+            setattr(run, attr, str(out / Path(getattr(run, attr)).name))
+        staging.swap_in(src, force, src.stat().st_mode & 0o7777 if src.is_dir() else 0o755)
+    except WriteError as exc:
+        staging.discard()
+        raise WriteError(str(exc).replace(str(staging.path), str(out))) from None
+    except OSError as exc:
+        staging.discard()
+        raise WriteError(f"cannot write the output {out}: "
+                         f"{io_message(exc).replace(str(staging.path), str(out))}") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.discard()
         raise
     return run
 
@@ -196,7 +166,5 @@ def _relative(path: Path, base: Path) -> str:
     return "" if rel == "." else rel
 
 
-from gpu2mlu.inplace import UndoResult, convert_in_place, undo  # noqa: E402  (uses the helpers above)
-
-__all__ = ["MigrationError", "RunResult", "Settings", "UndoResult", "convert_in_place", "load_settings",
-           "migrate", "preview", "undo", "write_reports"]
+__all__ = ["MigrationError", "RunResult", "Settings", "WriteError", "load_settings", "made_by_gpu2mlu",
+           "migrate", "preview", "write_reports"]

@@ -47,6 +47,8 @@ LINKED = "linked"  # a symlink, recreated as a symlink
 SKIPPED = "skipped"  # copied unchanged because it could not be converted
 EXCLUDED = "excluded"  # copied unchanged because the settings (include/exclude) left it out
 
+FOLDER = "folder"  # the kind of a skipped entry that is a folder (one that cannot be listed)
+
 
 @dataclass
 class FileResult:

@@ -122,13 +122,22 @@ def _strings(value, where: str) -> tuple[str, ...]:
 
 
 def build(pyproject: dict, cli: dict) -> Settings:
-    """Defaults < pyproject < command line. `cli` holds only the options the user gave."""
-    merged = {**pyproject, **{k: v for k, v in cli.items() if v is not None}}
-    if "disable" in merged:
-        merged["disable"] = frozenset(merged["disable"])
-    settings = Settings(**merged)
+    """Defaults < pyproject < command line. `cli` holds only the options the user gave. A bad
+    value from pyproject.toml is reported with the file's path."""
+    if pyproject:
+        try:
+            _validate(_settings(pyproject))
+        except SettingsError as exc:
+            raise SettingsError(f"{pyproject.get('source', 'pyproject.toml')} [tool.gpu2mlu]: {exc}") from None
+    settings = _settings({**pyproject, **{k: v for k, v in cli.items() if v is not None}})
     _validate(settings)
     return settings
+
+
+def _settings(values: dict) -> Settings:
+    if "disable" in values:
+        values = {**values, "disable": frozenset(values["disable"])}
+    return Settings(**values)
 
 
 def _validate(s: Settings) -> None:

@@ -5,17 +5,19 @@ import os
 import shutil
 import stat
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
+from gpu2mlu import faults
 from gpu2mlu.changes import EditConflict
+from gpu2mlu.errors import WriteError, io_message
 from gpu2mlu.kinds import OTHER, PYTHON, TRIGGERS, Unconvertible, converter, kind_of
 from gpu2mlu.ignore import kept_findings
-from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, LINKED, SKIPPED, UNCHANGED, FileResult
+from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, FOLDER, LINKED, SKIPPED, UNCHANGED, FileResult
 from gpu2mlu.settings import Settings
 from gpu2mlu.source import DecodeError, decode
+from gpu2mlu.workers import run_in_workers
 
 # CUDA sources are reported even when they hold none of the native gate's words.
 ALWAYS_READ = (".cu", ".cuh")
@@ -51,21 +53,30 @@ def file_kind(rel: str, src: str) -> str:
     return kind_of(rel, first_line)
 
 
-def walk(root: Path, out_root: Optional[Path], exclude: set[str], settings: Settings = Settings()):
-    """Directories to create, file tasks, symlinks to recreate, and entries skipped on the way."""
+def walk(root: Path, out_root: Optional[Path], exclude: set[str], settings: Settings = Settings(),
+         exclude_dir: Optional[Callable[[str], bool]] = None):
+    """Directories to create, file tasks, symlinks to recreate, and entries skipped on the way
+    (a folder that cannot be listed is created empty and reported, never dropped silently).
+    `exclude` holds real paths to pass over; `exclude_dir(real path)` says the same of folders."""
     dirs: list[str] = []
     tasks: list[Task] = []
     links: list[tuple[str, str, str]] = []
     settled: list[FileResult] = []
-    for current, dirnames, filenames in os.walk(root):
+    unlisted: list[OSError] = []
+    for current, dirnames, filenames in os.walk(root, onerror=unlisted.append):
+        faults.point("walk", current)
         rel_dir = os.path.relpath(current, root)
         rel_dir = "" if rel_dir == "." else rel_dir
         keep = []
         for name in sorted(dirnames):
             src = os.path.join(current, name)
             rel = os.path.join(rel_dir, name)
-            if name in SKIP_DIRS or os.path.realpath(src) in exclude:
+            if name in SKIP_DIRS:
                 continue
+            if exclude or exclude_dir:
+                real = os.path.realpath(src)
+                if real in exclude or (exclude_dir is not None and exclude_dir(real)):
+                    continue
             if os.path.islink(src):
                 links.append((src, os.path.join(out_root, rel) if out_root is not None else None, rel))
                 continue
@@ -91,6 +102,10 @@ def walk(root: Path, out_root: Optional[Path], exclude: set[str], settings: Sett
                 posix = _posix(rel)
                 tasks.append(Task(src, dst, posix, stat.S_IMODE(st.st_mode), st.st_size,
                                   file_kind(posix, src), settings.selects(posix)))
+    for exc in unlisted:
+        rel = os.path.relpath(exc.filename or str(root), root)
+        settled.append(FileResult(_posix(rel) + "/", SKIPPED, kind=FOLDER,
+                                  reason=f"cannot list folder: {exc.strerror}; its contents are not in the output"))
     return dirs, tasks, links, settled
 
 
@@ -106,6 +121,55 @@ def _link(src: str, dst: str, rel: str) -> FileResult:
     return FileResult(_posix(rel), LINKED)
 
 
+def _unreadable(task: Task, exc: OSError) -> FileResult:
+    return FileResult(task.rel, SKIPPED, kind=task.kind,
+                      reason=f"cannot read: {exc.strerror}; not in the output")
+
+
+def _read_error(path: str) -> Optional[OSError]:
+    try:
+        with open(path, "rb") as f:
+            while f.read(1 << 20):
+                pass
+    except OSError as exc:
+        return exc
+    return None
+
+
+def _write_failed(path: str, exc: OSError) -> WriteError:
+    """A failure to write the output (disk full, permission) stops the run: an output with a file
+    missing is not an output."""
+    return WriteError(f"cannot write {io_message(exc, path)}")
+
+
+def _copy(task: Task) -> Optional[FileResult]:
+    """Copy a file that is not converted; a result only when the input could not be read."""
+    try:
+        shutil.copyfile(task.src, task.dst)
+        os.chmod(task.dst, task.mode)
+    except OSError as exc:
+        unreadable = _read_error(task.src)  # copyfile does not say which side failed
+        if unreadable is None:
+            raise _write_failed(task.dst, exc) from None
+        try:
+            os.unlink(task.dst)
+        except OSError:
+            pass
+        return _unreadable(task, unreadable)
+    faults.point("write", task.dst)
+    return None
+
+
+def _write(task: Task, data: bytes) -> None:
+    try:
+        with open(task.dst, "wb") as f:
+            f.write(data)
+        os.chmod(task.dst, task.mode)
+        faults.point("write", task.dst)
+    except OSError as exc:
+        raise _write_failed(task.dst, exc) from None
+
+
 def run_task(task: Task, settings: Settings, keep_text: bool = False) -> FileResult:
     timing: dict[str, float] = {}
     if not task.converted:
@@ -113,11 +177,9 @@ def run_task(task: Task, settings: Settings, keep_text: bool = False) -> FileRes
         if task.dst is None:
             return FileResult(task.rel, status, kind=task.kind)
         t0 = time.perf_counter()
-        try:
-            shutil.copyfile(task.src, task.dst)
-            os.chmod(task.dst, task.mode)
-        except OSError as exc:
-            return FileResult(task.rel, SKIPPED, reason=f"cannot copy: {exc.strerror}", kind=task.kind)
+        failed = _copy(task)
+        if failed is not None:
+            return failed
         timing["write"] = time.perf_counter() - t0
         return FileResult(task.rel, status, timing=timing, kind=task.kind)
     t0 = time.perf_counter()
@@ -125,19 +187,15 @@ def run_task(task: Task, settings: Settings, keep_text: bool = False) -> FileRes
         with open(task.src, "rb") as f:
             data = f.read()
     except OSError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"cannot read: {exc.strerror}", kind=task.kind)
+        return _unreadable(task, exc)
     timing["read"] = time.perf_counter() - t0
+    faults.point("convert", task.src)
     file_result, out = convert_bytes(task.rel, task.kind, data, settings, timing, keep_text)
     file_result.timing = timing
     if task.dst is None:
         return file_result
     t1 = time.perf_counter()
-    try:
-        with open(task.dst, "wb") as f:
-            f.write(out)
-        os.chmod(task.dst, task.mode)
-    except OSError as exc:
-        return FileResult(task.rel, SKIPPED, reason=f"cannot write output: {exc.strerror}", kind=task.kind)
+    _write(task, out)
     timing["write"] = timing.get("write", 0.0) + time.perf_counter() - t1
     return file_result
 
@@ -184,6 +242,10 @@ def _run_chunk(tasks: list[Task], settings: Settings, keep_text: bool = False) -
     return [run_task(t, settings, keep_text) for t in tasks]
 
 
+def _run_job(job: tuple) -> list[FileResult]:
+    return _run_chunk(*job)
+
+
 def _chunks(tasks: list[Task], n: int) -> list[list[Task]]:
     """Split into n chunks of similar work, big files first (greedy by bytes)."""
     chunks: list[list[Task]] = [[] for _ in range(n)]
@@ -217,27 +279,21 @@ def convert_files(tasks: list[Task], settings: Settings, keep_text: bool = False
             if i % 50 == 0 or i == len(tasks):
                 progress(i, len(tasks))
         return results
-    import multiprocessing
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:
-        context = None
     chunks = _chunks(tasks, jobs * (16 if progress else 4))
     results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_run_chunk, chunk, settings, keep_text) for chunk in chunks]
-        for future in as_completed(futures):
-            results.extend(future.result())
-            if progress is not None:
-                progress(len(results), len(tasks))
+    for done in run_in_workers(_run_job, [(chunk, settings, keep_text) for chunk in chunks], jobs):
+        results.extend(done)
+        if progress is not None:
+            progress(len(results), len(tasks))
     return results
 
 
 def convert_tree(root: Path, out_root: Optional[Path], settings: Settings = Settings(),
-                 exclude: tuple[str, ...] = (), keep_text: bool = False, progress=None) -> list[FileResult]:
+                 exclude: tuple[str, ...] = (), keep_text: bool = False, progress=None,
+                 exclude_dir: Optional[Callable[[str], bool]] = None) -> list[FileResult]:
     """Write the converted tree to `out_root` (which must exist and be empty); None: write nothing."""
     excluded = {os.path.realpath(p) for p in exclude}
-    dirs, tasks, links, settled = walk(root, out_root, excluded, settings)
+    dirs, tasks, links, settled = walk(root, out_root, excluded, settings, exclude_dir)
     if out_root is None:
         settled += [FileResult(_posix(rel), LINKED) for _, _, rel in links]
         results = settled + convert_files(tasks, settings, keep_text, progress)
