@@ -28,6 +28,7 @@ from typing import Optional
 
 from gpu2mlu.rules import DEFAULT_LINE, LINES, SEVERITIES, RuleSet, load_ruleset
 from gpu2mlu.rules.schema import Entry, EnvRule
+from gpu2mlu.toml_positions import OWN_TABLE
 
 try:
     import tomllib
@@ -89,7 +90,9 @@ def from_pyproject(path: Optional[Path]) -> dict:
         raise SettingsError(f"cannot read {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path} is not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("gpu2mlu")
+    table = data
+    for key in OWN_TABLE:
+        table = table.get(key) if isinstance(table, dict) else None
     if table is None:
         return {}
     where = f"{path} [tool.gpu2mlu]"

@@ -173,3 +173,14 @@ def _unescape(raw: str) -> str:
 def scan(text: str) -> list[Item]:
     """Every key and string value of a valid TOML document, in order."""
     return list(_Reader(text).items())
+
+
+# gpu2mlu's own settings (gpu2mlu.settings): they name CUDA things on purpose, so converting them
+# would change what they mean. Paths are resolved, so every TOML spelling of the table is caught:
+# [tool.gpu2mlu.env], dotted keys, quoted keys, inline tables.
+OWN_TABLE = ("tool", "gpu2mlu")
+
+
+def project_items(text: str) -> list[Item]:
+    """scan(text) without gpu2mlu's own table: what the converters may act on and report."""
+    return [item for item in scan(text) if item.path[:len(OWN_TABLE)] != OWN_TABLE]

@@ -172,6 +172,22 @@ def test_unparsable_file_is_copied_and_listed(tmp_path, capsys):
     assert "skipped old.py" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("name, content", [
+    pytest.param("t.py", "import torch\ndef f(:\n", id="only-import-torch"),
+    pytest.param("t.py", "x = 1\ndef f(:\n", id="no-torch"),
+    pytest.param("setup.py", "from setuptools import setup\nsetup(install_requires=['torch==2.1.0'\n", id="setup-py"),
+])
+def test_any_file_that_does_not_parse_is_skipped_whatever_it_holds(tmp_path, name, content):
+    src = make_tree(tmp_path / "p", {name: content})
+    out = tmp_path / "o"
+    assert main(["-i", str(src), "-o", str(out)]) == 1
+    assert (out / name).read_bytes() == content.encode()
+    report = read_report(out)
+    assert [s["file"] for s in report["skipped"]] == [name]
+    assert "line 2" in report["skipped"][0]["reason"]
+    assert report["changes"] == [] and report["findings"] == []
+
+
 def test_undecodable_file_is_copied_and_listed(tmp_path):
     src = make_tree(tmp_path / "p", {"bad.py": b"x = '\xff'  # cuda\n"})
     assert main(["-i", str(src), "-o", str(tmp_path / "o")]) == 1

@@ -249,6 +249,58 @@ def test_pyproject_settings_and_command_line_precedence(tmp_path, capsys):
     assert "mlu" in (out3 / "vendor/b.py").read_text()
 
 
+SETTINGS_TABLE = (
+    '[tool.gpu2mlu]\n'
+    'target = "2.4"\n'
+    'exclude = ["cuda_kernels/"]\n'
+    'disable = ["GM201", "tensor-cuda-method"]\n'
+    'fail-on = "error"\n'
+    'api = { "torch.cuda.foo" = "torch.mlu.foo" }\n'
+    '\n'
+    '[tool.gpu2mlu.env]\n'
+    'MYTEAM_CUDA_CACHE = "MYTEAM_MLU_CACHE"\n'
+    'CUDA_VISIBLE_DEVICES = "MLU_VISIBLE_DEVICES"\n'
+    'CUDA_LAUNCH_BLOCKING = "MYTEAM_MLU_BLOCKING"\n'
+    '\n'
+)
+SETTINGS_PYPROJECT = (
+    '[project]\nname = "demo"\ndependencies = ["torch==2.1.0+cu118"]\n\n'
+    '[tool.before]\ndevice = "cuda:0"\n\n'
+    + SETTINGS_TABLE
+    + '[tool.after]\nenv = { CUDA_VISIBLE_DEVICES = "0" }\n'
+)
+
+
+def _settings_table(pyproject) -> str:
+    text = pyproject.read_text()
+    return text[text.index("[tool.gpu2mlu]"):text.index("[tool.after]")]
+
+
+@pytest.mark.parametrize("mode", ["-o", "--in-place"])
+def test_own_settings_are_never_converted(tmp_path, mode):
+    from gpu2mlu.settings import from_pyproject
+    src = make_tree(tmp_path / "p", {
+        "pyproject.toml": SETTINGS_PYPROJECT,
+        "a.py": "import os, torch\nx = os.environ['MYTEAM_CUDA_CACHE']\ny = torch.cuda.foo()\nz = z.cuda()\n",
+    })
+    meant = {k: v for k, v in from_pyproject(src / "pyproject.toml").items() if k != "source"}
+    out = tmp_path / "o" if mode == "-o" else src
+    main(["-i", str(src), "-q", *(["-o", str(out)] if mode == "-o" else ["--in-place", "--allow-dirty"])])
+    assert _settings_table(out / "pyproject.toml") == SETTINGS_TABLE
+    assert {k: v for k, v in from_pyproject(out / "pyproject.toml").items() if k != "source"} == meant
+    text = (out / "pyproject.toml").read_text()  # the tables around it convert as usual
+    assert 'device = "mlu:0"' in text and '{ MLU_VISIBLE_DEVICES = "0" }' in text
+    assert (out / "a.py").read_text() == (  # and the settings still apply
+        "import os, torch\nimport torch_mlu\nx = os.environ['MYTEAM_MLU_CACHE']\ny = torch.mlu.foo()\nz = z.cuda()\n")
+    reports = out if mode == "-o" else next((src / ".gpu2mlu").glob("backup-*"))
+    report = json.loads((reports / "report.json").read_text())
+    first = SETTINGS_PYPROJECT[:SETTINGS_PYPROJECT.index(SETTINGS_TABLE)].count("\n") + 1
+    table_lines = range(first, first + SETTINGS_TABLE.count("\n"))
+    reported = sorted(r["line"] for r in report["changes"] + report["findings"] if r["file"] == "pyproject.toml")
+    assert reported == [3, 6, 21]  # the torch pin, the device, the variable: none in the table
+    assert not set(reported) & set(table_lines)
+
+
 @pytest.mark.parametrize("setting, message", [
     ('target = "9.9"', "target"),
     ('colour = "red"', "unknown keys colour"),

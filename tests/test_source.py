@@ -68,10 +68,30 @@ def test_unknown_cookie_is_refused():
     pytest.param("print 'hello'\nx = y.cuda()\n", id="python-2"),
     pytest.param("def f(:\n    torch.cuda.synchronize()\n", id="syntax-error"),
     pytest.param("x = y.cuda(async=True)\n", id="async-keyword"),
+    # files no rule word reaches, which the converter otherwise reads only up to the torch import
+    pytest.param("import torch\ndef f(:\n", id="only-import-torch"),
+    pytest.param("import torch\n" + "x = 1\n" * 200 + "def f(:\n", id="error-far-below-import-torch"),
+    pytest.param("import torch\nimport torch_mlu\ndef f(:\n", id="torch-mlu-already-imported"),
+    pytest.param("def f(:\n", id="no-torch-at-all"),
+    pytest.param("import torch\nx = 1\x00\n", id="nul-byte"),
 ])
 def test_files_that_do_not_parse(src):
     with pytest.raises(ParseError):
         convert_python(src, load_ruleset())
+
+
+def test_parse_error_names_the_line():
+    with pytest.raises(ParseError, match=r"^line 3: "):
+        convert_python("import torch\nx = 1\ndef f(:\n", load_ruleset())
+
+
+@pytest.mark.parametrize("src", [
+    pytest.param("import torch\nreturn 1\n", id="return-outside-function"),
+    pytest.param("import torch\nx = 1 is 1\n", id="syntax-warning"),
+])
+def test_what_ast_parses_converts_on_the_fast_path_too(src):
+    """The cheap check refuses exactly what ast.parse refuses, no more."""
+    assert convert_python(src, load_ruleset()).text.startswith("import torch\nimport torch_mlu\n")
 
 
 def test_line_index_uses_python_line_breaks():

@@ -1,4 +1,5 @@
 """TOML: the keys and one-line strings of gpu2mlu.toml_positions, after tomllib has accepted the text.
+gpu2mlu's own [tool.gpu2mlu] table is never among them.
 
 Multi-line strings and basic strings with escapes are left alone: their source is not their value.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from gpu2mlu.config.scalars import ConfigSyntaxError, Scalar
-from gpu2mlu.toml_positions import scan
+from gpu2mlu.toml_positions import project_items
 
 try:
     import tomllib
@@ -26,7 +27,7 @@ def scalars(text: str) -> Iterator[Scalar]:
 
 
 def _scalars(text: str) -> Iterator[Scalar]:
-    for item in scan(text):
+    for item in project_items(text):
         if not item.verbatim:
             continue
         if item.is_key:

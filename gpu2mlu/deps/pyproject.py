@@ -7,7 +7,7 @@ import re
 from typing import Optional
 
 from gpu2mlu.deps.requirement import Requirement, parse_requirement
-from gpu2mlu.toml_positions import Item, scan
+from gpu2mlu.toml_positions import Item, project_items
 from gpu2mlu.deps.verdict import index_finding, requirement_finding
 from gpu2mlu.results import Finding
 from gpu2mlu.rules import RuleSet
@@ -43,7 +43,7 @@ def _poetry_table(path) -> bool:
 def pyproject_findings(text: str, rules: RuleSet) -> list[Finding]:
     try:
         tomllib.loads(text)
-        items = scan(text)
+        items = project_items(text)  # [tool.gpu2mlu] is gpu2mlu's own, never reported on
     except (tomllib.TOMLDecodeError, ValueError, IndexError):
         return []  # not TOML; the config converter reports the file
     index = LineIndex(text)

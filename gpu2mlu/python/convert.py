@@ -17,6 +17,7 @@ from gpu2mlu.python.insert import (
     module_level_anchor,
 )
 from gpu2mlu.python.names import lookup
+from gpu2mlu.python.syntax import check_parses, parse
 from gpu2mlu.python.triggers import TRIGGER_WORDS, is_triggered, names_pattern, trigger_offsets
 from gpu2mlu.results import Change, Conversion
 from gpu2mlu.rules import RuleSet
@@ -30,10 +31,6 @@ _OTHER_TORCH_IMPORT = re.compile(r"(?<![\w.])(?:import[ \t][^\r\n#]*\btorch\b|fr
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-class ParseError(Exception):
-    """The file is not valid Python for this interpreter; it is copied unchanged."""
-
-
 class ConversionError(Exception):
     """The converter produced code that does not parse: an internal error, reported, never written."""
 
@@ -43,9 +40,13 @@ def convert_python(text: str, rules: RuleSet, timing: Optional[dict] = None) -> 
     t0 = time.perf_counter()
     triggered = is_triggered(text, rules)
     _add(timing, "scan", t0)
-    if not triggered:
-        return _insert_only(text, rules, timing)
-    return _convert_full(text, rules, timing)
+    conversion = None if triggered else _insert_only(text, rules, timing)
+    if conversion is None:
+        return _convert_full(text, rules, timing)
+    t0 = time.perf_counter()
+    check_parses(text)  # the fast path read at most the file's head: the rest must parse too
+    _add(timing, "parse", t0)
+    return conversion
 
 
 def _add(timing: dict, key: str, since: float) -> float:
@@ -57,21 +58,20 @@ def _add(timing: dict, key: str, since: float) -> float:
 def _parse(text: str, timing: dict) -> ast.Module:
     t0 = time.perf_counter()
     try:
-        return ast.parse(text)
-    except SyntaxError as exc:
-        raise ParseError(f"line {exc.lineno}: {exc.msg}") from None
-    except (ValueError, RecursionError, MemoryError) as exc:  # NUL bytes, absurd nesting
-        raise ParseError(str(exc) or type(exc).__name__) from None
+        return parse(text)
     finally:
         _add(timing, "parse", t0)
 
 
-def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
-    """No rule word anywhere: at most `import torch_mlu` is needed, found from the file's head."""
+def _insert_only(text: str, rules: RuleSet, timing: dict) -> Optional[Conversion]:
+    """No rule word anywhere: at most `import torch_mlu` is needed, found from the file's head.
+
+    None when only the full parse can tell. The caller still checks that the whole file parses.
+    """
     if "torch" not in text or ("torch_mlu" in text and _TORCH_MLU_IMPORT.search(text)):
         return Conversion(text)
     if "torch_mlu" in text and _TORCH_MLU_INLINE.search(text):
-        return _convert_full(text, rules, timing)  # only a full parse tells whether it is code
+        return None  # only a full parse tells whether it is code
     index = LineIndex(_head(text))
     t0 = time.perf_counter()
     head, complete = anchor_in_head(index.text, index)
@@ -79,10 +79,10 @@ def _insert_only(text: str, rules: RuleSet, timing: dict) -> Conversion:
     if head is None:
         if complete and not _OTHER_TORCH_IMPORT.search(text):
             return Conversion(text)
-        return _convert_full(text, rules, timing)
+        return None
     anchor = module_level_anchor(head)
     if anchor is None or (anchor.end_lineno >= len(index.starts) and len(index.text) < len(text)):
-        return _convert_full(text, rules, timing)  # only in a function, or cut off by the head
+        return None  # only in a function, or cut off by the head
     before = any(rules.needs_torch_mlu(t) for t in _anchor_targets(anchor))
     edit = insertion(index.text, index, anchor, ["import torch_mlu"], before)
     return _finish(text, index, [edit], [], anchor, ["import torch_mlu"], timing, False, rules.disabled)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Optional
 
 from gpu2mlu.kinds import Unconvertible
-from gpu2mlu.python.convert import ConversionError, ParseError, convert_python
+from gpu2mlu.python.convert import ConversionError, convert_python
+from gpu2mlu.python.syntax import ParseError
 from gpu2mlu.results import Conversion
 from gpu2mlu.rules import RuleSet
 

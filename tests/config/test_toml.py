@@ -42,3 +42,47 @@ def test_must_not_change(text):
 def test_crlf_kept():
     before = '[a]\r\ndevice = "cuda"\r\n'
     assert convert(before, "a.toml").text == '[a]\r\ndevice = "mlu"\r\n'
+
+
+# gpu2mlu's own settings name CUDA things on purpose: [tool.gpu2mlu] is never converted and never
+# reported on, however the TOML spells it, while the tables around it convert as usual.
+_SETTINGS_SPELLINGS = {
+    "table-headers": '[tool.gpu2mlu]\ntarget = "2.4"\n[tool.gpu2mlu.env]\n{env}',
+    "dotted-keys": "[tool.gpu2mlu]\n" + "{env_dotted}",
+    "top-level-dotted-keys": "{env_top}",
+    "quoted-keys": '[tool."gpu2mlu".\'env\']\n{env}',
+    "inline-table": "[tool.gpu2mlu]\nenv = {{ {env_inline} }}\n",
+    "nested-inline-tables": "[tool]\ngpu2mlu = {{ env = {{ {env_inline} }} }}\n",
+}
+_ENV = {  # a rename, a rename with a finding, a name without MLU equivalent, an NCCL tuning knob
+    "CUDA_VISIBLE_DEVICES": "MLU_VISIBLE_DEVICES", "CUDA_HOME": "NEUWARE_HOME",
+    "CUDA_LAUNCH_BLOCKING": "MYTEAM_MLU_BLOCKING", "NCCL_DEBUG": "CNCL_LOG_LEVEL",
+}
+
+
+def _settings(spelling: str) -> str:
+    return _SETTINGS_SPELLINGS[spelling].format(
+        env="".join(f'{k} = "{v}"\n' for k, v in _ENV.items()),
+        env_dotted="".join(f'env.{k} = "{v}"\n' for k, v in _ENV.items()),
+        env_top="".join(f'tool.gpu2mlu.env.{k} = "{v}"\n' for k, v in _ENV.items()),
+        env_inline=", ".join(f'{k} = "{v}"' for k, v in _ENV.items()),
+    )
+
+
+@pytest.mark.parametrize("rel", ["pyproject.toml", "conf/train.toml"])
+@pytest.mark.parametrize("spelling", sorted(_SETTINGS_SPELLINGS))
+def test_own_settings_are_never_converted_nor_reported(spelling, rel):
+    settings = _settings(spelling)
+    before = 'device = "cuda:0"\nenv = { CUDA_VISIBLE_DEVICES = "0" }\n'  # root keys come first
+    after = '[train]\ndevice = "cuda:0"\n'
+    result = convert(before + settings + after, rel)
+    assert result.text == ('device = "mlu:0"\nenv = { MLU_VISIBLE_DEVICES = "0" }\n'
+                           + settings + '[train]\ndevice = "mlu:0"\n')
+    assert not result.findings
+
+
+def test_own_settings_get_no_dependency_findings():
+    text = ('[tool.gpu2mlu]\nenv = { CUDA_HOME = "NEUWARE_HOME" }\n'
+            'index = "https://download.pytorch.org/whl/cu118"\n'
+            '[tool.uv]\nindex-url = "https://download.pytorch.org/whl/cu118"\n')
+    assert [(f.id, f.line) for f in convert(text, "pyproject.toml").findings] == [("GM312", 5)]

@@ -167,6 +167,14 @@ def test_unparsable_cell_is_reported_and_left_alone_and_the_others_convert():
     assert_idempotent(result)
 
 
+def test_a_cell_that_does_not_parse_gets_no_import_even_when_it_only_imports_torch():
+    nb = notebook(code(lines("import torch\ndef f(:\n")), code(lines("x = 1\n")))
+    result = convert(nb)
+    assert sources(result.text) == ["import torch\ndef f(:\n", "x = 1\n"]
+    assert not result.changes
+    assert [(f.cell, f.line, f.id) for f in result.findings] == [(1, 2, "GM600")]
+
+
 def test_a_notebook_with_findings_only_is_byte_identical():
     text = json.dumps(notebook(code(lines("import torch_mlu\nimport torch\nm = torch.nn.DataParallel(m)\n"))), indent=1)
     result = convert(text)
