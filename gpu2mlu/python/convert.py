@@ -43,9 +43,10 @@ def convert_python(text: str, rules: RuleSet, timing: Optional[dict] = None) -> 
     conversion = None if triggered else _insert_only(text, rules, timing)
     if conversion is None:
         return _convert_full(text, rules, timing)
-    t0 = time.perf_counter()
-    check_parses(text)  # the fast path read at most the file's head: the rest must parse too
-    _add(timing, "parse", t0)
+    if conversion.changed:  # the fast path read at most the file's head: the rest must parse too
+        t0 = time.perf_counter()
+        check_parses(text)
+        _add(timing, "parse", t0)
     return conversion
 
 
