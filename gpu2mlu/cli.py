@@ -59,8 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: PATH_mlu beside the input; for a file train.py, "
                         "the folder train_mlu/)")
     p.add_argument("--force", action="store_true",
-                   help="replace an existing output folder that gpu2mlu did not make; with --undo, "
-                        "restore files edited since the conversion too")
+                   help="replace an existing output folder that gpu2mlu did not make (never one that "
+                        "holds input files); with --undo, restore files edited since the conversion too")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff of every change; write nothing")
     mode.add_argument("--check", action="store_true",
@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--in-place", action="store_true",
                       help="convert the input folder itself, keeping a backup of every changed file "
                            "in PATH/.gpu2mlu/ (refused in a git work tree with uncommitted changes)")
-    mode.add_argument("--undo", action="store_true", help="restore the files changed by the last --in-place run")
+    mode.add_argument("--undo", action="store_true", help="restore the files changed by the last --in-place run (files edited since are kept "
+                           "and listed, exit 1)")
     mode.add_argument("--explain", metavar="ID", help="explain a finding ID (GM201) or a rule family (amp)")
     p.add_argument("--allow-dirty", action="store_true",
                    help="with --in-place: convert a git work tree that has uncommitted changes")

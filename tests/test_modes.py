@@ -145,7 +145,7 @@ def test_in_place_converts_backs_up_and_undo_restores(project, capsys):
     assert restored == original
 
 
-def test_undo_refuses_files_edited_since(project, capsys):
+def test_undo_keeps_files_edited_since(project, capsys):
     main(["--in-place", "-i", str(project), "-q"])
     (project / "train.py").write_text("edited by hand\n")
     assert main(["--undo", "-i", str(project)]) == 1
