@@ -2,12 +2,16 @@
 replaced, a failure puts everything back, --undo restores every file not edited since (even on a
 full disk) and keeps and lists the edited ones."""
 import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 
 from gpu2mlu.cli import main
-from tests.safety.helpers import (TRAIN, can_mount_tmpfs, digest, fill, make_tree, run, run_and_signal,
-                                  tmpfs, wait_gone)
+from tests.safety.helpers import (TRAIN, can_mount_tmpfs, command, digest, environment, fill, make_tree, run,
+                                  run_and_signal, tmpfs, wait_gone)
 
 FILES = {"a.py": TRAIN, "b.py": TRAIN.replace("model", "net"), "sub/c.py": "import torch\nx = y.cuda()\n",
          "notes.txt": "cuda notes\n"}
@@ -79,19 +83,14 @@ def test_a_stopped_run_cannot_be_followed_by_another_before_undo(project):
 
 
 def test_one_in_place_run_at_a_time(project):
-    outcome, tag = None, None
-    import subprocess
-    import tempfile
-    import time
-    from pathlib import Path
-
-    from tests.safety.helpers import command, environment
     mark = Path(tempfile.mkdtemp()) / "mark"
     first = subprocess.Popen(command("--in-place", "-i", project, "-q"),
                              env=environment(GPU2MLU_FAULT="walk:pause", GPU2MLU_FAULT_MARK=str(mark),
                                              GPU2MLU_FAULT_PAUSE="3"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
     while not mark.exists():
+        assert first.poll() is None and time.monotonic() < deadline, "the first run never paused"
         time.sleep(0.02)
     second = run("--in-place", "-i", project)
     assert second.code == 2 and "another gpu2mlu --in-place" in second.stderr

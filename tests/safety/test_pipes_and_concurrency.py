@@ -1,7 +1,6 @@
 """A closed stdout ends the run quietly with its own exit code (issue 9, case 9); concurrent runs
 into one output folder all succeed and leave one run's complete tree (case 10)."""
 import subprocess
-import time
 
 from tests.safety.helpers import big_project, command, digest, environment, make_tree, run, staging_left
 
@@ -46,15 +45,19 @@ def test_concurrent_runs_into_one_output_all_succeed_with_a_whole_tree(tmp_path)
     assert staging_left(tmp_path) == []
 
 
-def test_concurrent_runs_with_an_existing_output(tmp_path):
-    src = make_tree(tmp_path / "p", {f"m{i}.py": f"import torch\nx{i} = y.cuda()\n" for i in range(200)})
+def test_concurrent_runs_replacing_an_existing_output(tmp_path):
+    # issue 9, case 10: runs that replaced the same output removed each other's files
+    # ("No such file or directory: __init__.py"); big enough that the replacements overlap
+    files = {f"pkg{i % 40}/m{i}.py": f"import torch\nx{i} = y.cuda()\n" for i in range(1200)}
+    files.update({f"pkg{i}/__init__.py": "" for i in range(40)})
+    src = make_tree(tmp_path / "p", files)
     out = tmp_path / "out"
     assert run("-i", src, "-o", out, "-q").code == 0
     expected = _without_timing(digest(out, skip_state=False))
-    procs = [subprocess.Popen(command("-i", src, "-o", out, "-q"), env=environment(),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
-    for p in procs:
-        assert p.wait(timeout=120) == 0, p.stderr.read()
-    time.sleep(0.1)
-    assert _without_timing(digest(out, skip_state=False)) == expected
+    for _ in range(2):
+        procs = [subprocess.Popen(command("-i", src, "-o", out, "-q", "-j", "1"), env=environment(),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        results = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+        assert [code for code, _ in results] == [0] * 4, results
+        assert _without_timing(digest(out, skip_state=False)) == expected
     assert staging_left(tmp_path) == []
