@@ -135,12 +135,19 @@ def _load_launch(rs: RuleSet) -> None:
     programs, launchers, docker = t["programs"], t["launchers"], t["docker"]
     packages = t["system_packages"]
     prefixes = []
+    known = {"value_options", "name_options", "pair_options", "name_value_options", "positionals",
+             "script_argument", "same_as"}
     for name, raw in t["prefixes"].items():
-        unknown = set(raw) - {"value_options", "name_options", "positionals", "script_argument"}
+        unknown = set(raw) - known
         if unknown:
             raise RuleTableError(f"launch.toml prefixes.{name}: unknown keys {sorted(unknown)}")
+        if "same_as" in raw:
+            if set(raw) != {"same_as"} or raw["same_as"] not in t["prefixes"]:
+                raise RuleTableError(f"launch.toml prefixes.{name}: same_as names another prefix, alone")
+            raw = t["prefixes"][raw["same_as"]]
         prefixes.append((name, Prefix(
             frozenset(raw.get("value_options", ())), frozenset(raw.get("name_options", ())),
+            frozenset(raw.get("pair_options", ())), frozenset(raw.get("name_value_options", ())),
             raw.get("positionals", 0), raw.get("script_argument", False))))
     rs.launch = LaunchRules(
         flags=frozenset(t["flags"]["names"]),
@@ -152,6 +159,7 @@ def _load_launch(rs: RuleSet) -> None:
         env_builtins=frozenset(programs["env_builtins"]),
         function_options=frozenset(programs["function_options"]),
         shells=frozenset(programs["shells"]),
+        evaluators=frozenset(programs["evaluators"]),
         prose=frozenset(programs["prose"]),
         prefixes=tuple(prefixes),
         launcher_programs=frozenset(launchers["programs"]),

@@ -135,6 +135,8 @@ class Prefix:
     """A command that runs the command after it (sudo, env, nohup, ...)."""
     value_options: frozenset = frozenset()  # options whose value is the next word
     name_options: frozenset = frozenset()  # options whose value is a variable name (env -u NAME)
+    pair_options: frozenset = frozenset()  # options that take the next two words (--mca KEY VALUE)
+    name_value_options: frozenset = frozenset()  # a variable name, then its value (-genv NAME VALUE)
     positionals: int = 0  # plain arguments before the command (timeout DURATION cmd)
     script_argument: bool = False  # a lone argument with spaces is a script (watch "a | b")
 
@@ -151,6 +153,7 @@ class LaunchRules:
     env_builtins: frozenset = frozenset()
     function_options: frozenset = frozenset()
     shells: frozenset = frozenset()
+    evaluators: frozenset = frozenset()  # eval: its arguments are a command line
     prose: frozenset = frozenset()
     prefixes: tuple[tuple[str, Prefix], ...] = ()
     launcher_programs: frozenset = frozenset()

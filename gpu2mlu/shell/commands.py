@@ -32,6 +32,8 @@ _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?=")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?=\Z|\+?=|\[)")
 _OVERRIDE = re.compile(r"\+{0,2}(?:[A-Za-z_][\w-]*\.)*([A-Za-z_][\w-]*)=")
 _PYTHON = re.compile(r"python[0-9.]*")
+# A word that is nothing but one variable's expansion: $cmd, ${cmd}, "$cmd", "${cmd}".
+_EXPANSION = re.compile(r'("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\1\Z')
 _MAX_DEPTH = 4  # bash -c "sh -c '...'" nesting we follow
 
 
@@ -72,6 +74,18 @@ def analyze_script(text: str, rules: RuleSet, depth: int = 0) -> Analysis:
         c.env_name(use.start, use.end, use.name)
     for words in script.commands:
         c.command(words)
+    c.command_strings()
+    return Analysis(c.edits, c.notes, script)
+
+
+def _analyze_arguments(text: str, rules: RuleSet, depth: int) -> Analysis:
+    """Words appended to a command line held in a variable (`cmd+=" --device cuda"`): launch
+    flags only, there is no program among them."""
+    script = lex(text)
+    c = _Collector(text, rules, depth)
+    for use in script.uses:
+        c.env_name(use.start, use.end, use.name)
+    c.flags([w for words in script.commands for w in words])
     return Analysis(c.edits, c.notes, script)
 
 
@@ -115,6 +129,10 @@ class _Collector:
         self.depth = depth
         self.edits: list[Edit] = []
         self.notes: list[Note] = []
+        # Command lines kept in variables: the names run as commands ($cmd, eval "$cmd",
+        # bash -c "$cmd"), and every assignment seen (name, word, offset of the value, +=).
+        self.run_variables: set[str] = set()
+        self.assigned: list[tuple[str, Word, int, bool]] = []
 
     # ------------------------------------------------------------------ results
 
@@ -154,7 +172,25 @@ class _Collector:
         span = word.span(0, m.end(1))
         if span is not None:
             self.env_name(span[0], span[1], m.group(1))
+        self.assigned.append((m.group(1), word, m.end(), word.value[m.end() - 2] == "+"))
         return True
+
+    def run_variable(self, word: Word) -> bool:
+        """Note a word that is only `$NAME` where a command is expected: NAME holds a command line."""
+        m = _EXPANSION.match(self.shown(word)) if word.value == DYNAMIC else None
+        if m:
+            self.run_variables.add(m.group(2) or m.group(3))
+        return m is not None
+
+    def command_strings(self) -> None:
+        """Convert the values assigned to variables that the script runs as commands: on MLU a
+        CUDA_VISIBLE_DEVICES left in `run_cmd="CUDA_VISIBLE_DEVICES=0,1 deepspeed t.py"` is
+        ignored and every device becomes visible."""
+        for name, word, at, append in self.assigned:
+            if name not in self.run_variables:
+                continue
+            value = Word(word.start, word.end, word.value[at:], word.offsets[at:])
+            self.nested(value, _analyze_arguments if append else analyze_script)
 
     # ------------------------------------------------------------------ commands
 
@@ -187,6 +223,12 @@ class _Collector:
                     elif i + 1 < n:
                         self.env_word(words[i + 1])
                         i += 1
+                elif opt in prefix.name_value_options:
+                    if i + 1 < n:
+                        self.env_word(words[i + 1])
+                    i += 2
+                elif opt in prefix.pair_options:
+                    i += 2
                 elif not eq and opt in prefix.value_options:
                     i += 1
                 i += 1
@@ -212,8 +254,11 @@ class _Collector:
             self.note(word.start, NVIDIA_SMI_PATH, self.shown(word), new=launch.renamed_program(base))
         if base in launch.prose:
             return
-        if DYNAMIC in base:
+        if self.run_variable(word) or DYNAMIC in base:
             self.flags(args)
+            return
+        if base in launch.evaluators:
+            self.evaluate(args)
             return
         if base in launch.compilers:
             self.note(word.start, CUDA_COMPILER, base)
@@ -284,7 +329,17 @@ class _Collector:
                 return
             if v.startswith(("-", "+")):
                 continue
-            self.env_word(arg)
+            if not self.assignment(arg):
+                self.env_word(arg)
+
+    def evaluate(self, args: Sequence[Word]) -> None:
+        """`eval "$cmd"`, `eval $cmd --extra`, `eval "CUDA_VISIBLE_DEVICES=0 python t.py"`."""
+        if any(self.run_variable(arg) for arg in args):
+            return
+        if len(args) == 1 and any(ch in args[0].value for ch in " \t|;&"):
+            self.nested(args[0])
+        elif args:
+            self.command(list(args))
 
     def shell(self, args: Sequence[Word]) -> None:
         """`bash -c SCRIPT`: the script is converted like the text around it."""
@@ -303,14 +358,14 @@ class _Collector:
                 k += 2 if v[-1] in "oO" else 1  # -o pipefail, -O extglob
                 continue
             break
-        if has_c and k < len(args):
+        if has_c and k < len(args) and not self.run_variable(args[k]):
             self.nested(args[k])
 
-    def nested(self, word: Word) -> None:
+    def nested(self, word: Word, analyze: Callable = analyze_script) -> None:
         """A word whose value is itself a script."""
         if self.depth >= _MAX_DEPTH or not word.value.strip():
             return
-        inner = analyze_script(word.value, self.rules, self.depth + 1)
+        inner = analyze(word.value, self.rules, self.depth + 1)
 
         def offset(i: int) -> int:
             i = min(max(i, 0), len(word.offsets) - 1)
