@@ -35,6 +35,7 @@ _PYTHON = re.compile(r"python[0-9.]*")
 # A word that is nothing but one variable's expansion: $cmd, ${cmd}, "$cmd", "${cmd}".
 _EXPANSION = re.compile(r'("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\1\Z')
 _MAX_DEPTH = 4  # bash -c "sh -c '...'" nesting we follow
+_EVERY_FRAMEWORK = frozenset({"deepspeed", "accelerate", "lightning"})  # dotted keys name their framework
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class _Collector:
         # bash -c "$cmd"), and every assignment seen (name, word, offset of the value, +=).
         self.run_variables: set[str] = set()
         self.assigned: list[tuple[str, Word, int, bool]] = []
+        self.prefix_assignments: list[tuple[str, Word]] = []  # NAME=value words of the current command
 
     # ------------------------------------------------------------------ results
 
@@ -173,6 +175,8 @@ class _Collector:
         if span is not None:
             self.env_name(span[0], span[1], m.group(1))
         self.assigned.append((m.group(1), word, m.end(), word.value[m.end() - 2] == "+"))
+        if m.group(1) in self.rules.frameworks.device_variables:
+            self.value(word, m.end())  # DS_ACCELERATOR=cuda: the framework's accelerator name
         return True
 
     def run_variable(self, word: Word) -> bool:
@@ -197,9 +201,11 @@ class _Collector:
     def command(self, words: list[Word]) -> None:
         """A simple command: assignments, prefixes (sudo, env, nohup, ...), then the program."""
         i, n = 0, len(words)
+        self.prefix_assignments = []
         while i < n:
             word = words[i]
             if self.assignment(word):
+                self.prefix_assignments.append((_ASSIGNMENT.match(word.value).group(1), word))
                 i += 1
                 continue
             prefix = self.launch.prefix(word.value)
@@ -275,6 +281,8 @@ class _Collector:
             self.shell(args)
         elif base in launch.launcher_programs:
             self.launcher(args)
+        elif self.rules.frameworks.launcher(base, [a.value for a in args]) is not None:
+            self.framework_launcher(self.rules.frameworks.launcher(base, [a.value for a in args]), args)
         elif _PYTHON.fullmatch(base):
             self.python(args)
         elif launch.install_verb(base):
@@ -296,10 +304,40 @@ class _Collector:
                 head, eq, _ = v.partition("=")
                 if eq and head in flags:
                     self.value(arg, len(head) + 1)
+                elif "." in head:  # LightningCLI: --trainer.accelerator gpu
+                    self.framework_flag(args, k, _EVERY_FRAMEWORK)
                 continue
             m = _OVERRIDE.match(v)
             if m and m.group(1) in self.launch.override_keys:
                 self.value(arg, m.end())
+            elif m and "." in v[:m.end()]:  # Hydra: trainer.accelerator=gpu
+                self.framework_setting(v[:m.end() - 1].lstrip("+"), arg, m.end(), _EVERY_FRAMEWORK)
+
+    def framework_launcher(self, framework, args: Sequence[Word]) -> None:
+        """`accelerate launch --mixed_precision fp8`, `deepspeed t.py` with CUDA_VISIBLE_DEVICES set."""
+        if framework.launcher_visible_devices:
+            for name, word in self.prefix_assignments:
+                if name in framework.visible_devices_variables:
+                    self.note(word.start, framework.launcher_visible_devices, f"{name}={word.value[len(name) + 1:]}")
+        present = frozenset({framework.name})
+        for k, arg in enumerate(args):
+            if arg.value.startswith("-"):
+                self.framework_flag(args, k, present)
+
+    def framework_flag(self, args: Sequence[Word], k: int, present: frozenset) -> None:
+        """`--key value` or `--key=value` of a framework setting: reported, left as written."""
+        head, eq, _ = args[k].value.partition("=")
+        if eq:
+            self.framework_setting(head, args[k], len(head) + 1, present)
+        elif k + 1 < len(args):
+            self.framework_setting(head, args[k + 1], 0, present)
+
+    def framework_setting(self, key: str, word: Word, at: int, present: frozenset) -> None:
+        setting = self.rules.frameworks.setting(key, present)
+        value = word.value[at:]
+        finding = setting.finding_for(value) if setting is not None and DYNAMIC not in value else None
+        if finding is not None:
+            self.note(word.start, finding, value)
 
     def value(self, word: Word, at: int) -> None:
         value = word.value[at:]
