@@ -241,6 +241,10 @@ class FrameworkRules:
                      if key in s.keys and (s.anywhere or s.framework in present)), None)
 
     @property
+    def names(self) -> frozenset:
+        return frozenset(f.name for f in self.frameworks)
+
+    @property
     def device_variables(self) -> frozenset:
         return frozenset().union(*(f.device_variables for f in self.frameworks))
 

@@ -35,7 +35,6 @@ _PYTHON = re.compile(r"python[0-9.]*")
 # A word that is nothing but one variable's expansion: $cmd, ${cmd}, "$cmd", "${cmd}".
 _EXPANSION = re.compile(r'("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\1\Z')
 _MAX_DEPTH = 4  # bash -c "sh -c '...'" nesting we follow
-_EVERY_FRAMEWORK = frozenset({"deepspeed", "accelerate", "lightning"})  # dotted keys name their framework
 
 
 @dataclass(frozen=True)
@@ -281,8 +280,8 @@ class _Collector:
             self.shell(args)
         elif base in launch.launcher_programs:
             self.launcher(args)
-        elif self.rules.frameworks.launcher(base, [a.value for a in args]) is not None:
-            self.framework_launcher(self.rules.frameworks.launcher(base, [a.value for a in args]), args)
+        elif (framework := self.rules.frameworks.launcher(base, [a.value for a in args])) is not None:
+            self.framework_launcher(framework, args)
         elif _PYTHON.fullmatch(base):
             self.python(args)
         elif launch.install_verb(base):
@@ -304,14 +303,14 @@ class _Collector:
                 head, eq, _ = v.partition("=")
                 if eq and head in flags:
                     self.value(arg, len(head) + 1)
-                elif "." in head:  # LightningCLI: --trainer.accelerator gpu
-                    self.framework_flag(args, k, _EVERY_FRAMEWORK)
+                elif "." in head:  # LightningCLI: --trainer.accelerator gpu (a dotted key names its framework)
+                    self.framework_flag(args, k, self.rules.frameworks.names)
                 continue
             m = _OVERRIDE.match(v)
             if m and m.group(1) in self.launch.override_keys:
                 self.value(arg, m.end())
             elif m and "." in v[:m.end()]:  # Hydra: trainer.accelerator=gpu
-                self.framework_setting(v[:m.end() - 1].lstrip("+"), arg, m.end(), _EVERY_FRAMEWORK)
+                self.framework_setting(v[:m.end() - 1].lstrip("+"), arg, m.end(), self.rules.frameworks.names)
 
     def framework_launcher(self, framework, args: Sequence[Word]) -> None:
         """`accelerate launch --mixed_precision fp8`, `deepspeed t.py` with CUDA_VISIBLE_DEVICES set."""
