@@ -70,14 +70,18 @@ _CONVERTERS = {
 # Distribution names the dependency readers (gpu2mlu.deps) report in pyproject.toml, setup.cfg and
 # environment.yml that the CONFIG words do not cover; torch for pins that miss the torch_mlu line.
 DEPENDENCY_WORDS = rb"torch|cudnn|cublas|cudf|cuml|cugraph|cutensor|magma|deepspeed|mmcv|gpustat|nvitop|transformer.engine|-gpu|cu\d\d"
+# Keys of training frameworks' settings (rules/data/frameworks.toml), whose values are reported
+# even when they hold no CUDA word (`accelerator: gpu`, `--mixed_precision fp8`).
+FRAMEWORK_WORDS = rb"accelerat|strategy|mixed.precision|dynamo.backend|comm_backend_name"
 TRIGGERS = {
     # notebooks: what the Python, shell and %env converters act on (CUDA-only packages included)
     NOTEBOOK: re.compile(rb"cuda|nccl|nvidia|nvml|nvcc|nvtx|cudnn|cublas|torch|--gpus|cupy|apex|flash_attn|xformers"
-                         rb"|bitsandbytes|triton|tensorrt|cudf|cuml|transformer_engine", re.I),
-    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|pip", re.I),
-    DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|-gpu|cu1\d\d|pytorch/pytorch|pip|conda", re.I),
+                         rb"|bitsandbytes|triton|tensorrt|cudf|cuml|transformer_engine|" + FRAMEWORK_WORDS, re.I),
+    SHELL: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|pip|" + FRAMEWORK_WORDS, re.I),
+    DOCKERFILE: re.compile(rb"cuda|nccl|nvidia|nvcc|cudnn|cublas|--gpus|nvcr|nproc|collect_env|-gpu|cu1\d\d|pytorch/pytorch|pip|conda|"
+                           + FRAMEWORK_WORDS, re.I),
     CONFIG: re.compile(rb"cuda|nccl|nvidia|cublas|cudnn|apex|flash|xformers|bitsandbytes|triton|cupy|nvml|tensorrt|cu1\d\d|"
-                       + DEPENDENCY_WORDS, re.I),
+                       + DEPENDENCY_WORDS + b"|" + FRAMEWORK_WORDS, re.I),
     NATIVE: re.compile(rb"cuda|cublas|cudnn|cufft|curand|cusparse|cusolver|nccl|nvtx|nvml|nvrtc|thrust|cub::|"
                        rb"__global__|__device__|__shared__|__constant__|threadIdx|blockIdx|blockDim|gridDim|"
                        rb"<<<|THC|\.cuh|\bcu(?:Init|Ctx|Module|Launch|Mem|Stream|Event|Device|Func|Graph|Link|Tex|Surf|Array|"

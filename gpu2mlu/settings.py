@@ -56,6 +56,9 @@ class Settings:
     api: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     source: str = ""  # the pyproject.toml the settings came from, if any
+    # The project's own flags and option names whose values are devices (gpu2mlu/options.py): a
+    # fact of the run, gathered before files are converted; never read from pyproject.toml.
+    device_options: tuple[str, ...] = ()
 
     def selects(self, rel: str) -> bool:
         """Whether the file at POSIX path `rel` is converted (else copied unchanged)."""
@@ -64,7 +67,7 @@ class Settings:
         return not (self.exclude and _matcher(self.exclude)(rel))
 
     def ruleset(self) -> RuleSet:
-        return _ruleset(self.target, self.api, self.env, self.disable)
+        return _ruleset(self.target, self.api, self.env, self.disable, self.device_options)
 
 
 def find_pyproject(start: Path) -> Optional[Path]:
@@ -168,8 +171,14 @@ def _validate(s: Settings) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def _ruleset(target: str, api: tuple, env: tuple, disable: frozenset) -> RuleSet:
+def _ruleset(target: str, api: tuple, env: tuple, disable: frozenset, device_options: tuple = ()) -> RuleSet:
     base = load_ruleset(target)
+    if device_options:  # the project's flags convert like launch.toml's --device
+        base = _ruleset(target, api, env, disable)
+        launch = dataclasses.replace(
+            base.launch, flags=base.launch.flags | {o for o in device_options if o.startswith("-")},
+            override_keys=base.launch.override_keys | {o for o in device_options if not o.startswith("-")})
+        return dataclasses.replace(base, launch=launch)
     if not (api or env or disable):
         return base
     entries = dict(base.entries)

@@ -14,6 +14,7 @@ from gpu2mlu.changes import EditConflict
 from gpu2mlu.errors import WriteError, io_message
 from gpu2mlu.kinds import OTHER, PYTHON, TRIGGERS, Unconvertible, converter, kind_of
 from gpu2mlu.ignore import kept_findings
+from gpu2mlu.options import with_project_options
 from gpu2mlu.results import CONVERTED, COPIED, EXCLUDED, FOLDER, LINKED, SKIPPED, UNCHANGED, FileResult
 from gpu2mlu.settings import Settings
 from gpu2mlu.source import DecodeError, decode
@@ -294,6 +295,7 @@ def convert_tree(root: Path, out_root: Optional[Path], settings: Settings = Sett
     """Write the converted tree to `out_root` (which must exist and be empty); None: write nothing."""
     excluded = {os.path.realpath(p) for p in exclude}
     dirs, tasks, links, settled = walk(root, out_root, excluded, settings, exclude_dir)
+    settings = with_project_options(settings, tasks)  # facts every file's conversion must share
     if out_root is None:
         settled += [FileResult(_posix(rel), LINKED) for _, _, rel in links]
         results = settled + convert_files(tasks, settings, keep_text, progress)

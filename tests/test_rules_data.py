@@ -25,7 +25,7 @@ def test_findings_doc_is_generated_from_the_table():
 
 def test_finding_ids_are_well_formed():
     for fid, raw in load_table("findings.toml").items():
-        assert re.fullmatch(r"GM[1-6]\d\d", fid)
+        assert re.fullmatch(r"GM[1-7]\d\d", fid)
         assert raw["message"] and raw["suggestion"] and raw["name"]
 
 
@@ -36,6 +36,8 @@ def test_every_used_finding_is_defined_and_every_defined_finding_is_used():
         used |= {e.finding for e in rules.entries.values() if e.finding}
         used |= {r.finding for r in rules.env.values() if r.finding}
         used |= {f.finding for f in rules.config_flags}
+        used |= {fid for setting in rules.frameworks.settings for _, fid in setting.report}
+        used |= {f.launcher_visible_devices for f in rules.frameworks.frameworks if f.launcher_visible_devices}
     code = "\n".join(p.read_text() for p in (ROOT / "gpu2mlu").rglob("*.py"))
     used |= set(re.findall(r'"(GM\d{3})"', code))
     assert used == set(load_table("findings.toml"))

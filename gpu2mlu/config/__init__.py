@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gpu2mlu.changes import conversion_from_edits
 from gpu2mlu.config import ini_scalars, json_scalars, toml_scalars, yaml_scalars
+from gpu2mlu.config.frameworks import framework_settings, mentions_a_setting
 from gpu2mlu.config.rewrite import candidates, edits_and_findings
 from gpu2mlu.config.scalars import ConfigSyntaxError
 from gpu2mlu.deps import dependency_findings
@@ -39,10 +40,12 @@ def convert_config(text: str, rules: RuleSet, rel: str) -> Conversion:
         raise ValueError(f"{rel} is not a configuration file")
     declares_dependencies = rel.rsplit("/", 1)[-1] in DEPENDENCY_FILES
     findings = list(dependency_findings(text, rules, rel)) if declares_dependencies else []
-    if not declares_dependencies and not candidates(rules).search(text):
+    if not declares_dependencies and not candidates(rules).search(text) and not mentions_a_setting(rules, text):
         return Conversion(text)  # nothing a rule acts on: not even parsed
     try:
-        edits, more = edits_and_findings(text, fmt.scalars(text), rules)
+        scalars = list(fmt.scalars(text))
     except ConfigSyntaxError as exc:
         raise Unconvertible(f"{fmt.FORMAT} does not parse ({exc}); copied unchanged") from None
-    return conversion_from_edits(text, edits, findings + more, rules.disabled)
+    claimed, settings = framework_settings(text, scalars, rules)  # the framework's values, not torch's
+    edits, more = edits_and_findings(text, [s for i, s in enumerate(scalars) if i not in claimed], rules)
+    return conversion_from_edits(text, edits, findings + settings + more, rules.disabled)

@@ -9,7 +9,7 @@ from typing import Optional
 
 from gpu2mlu.changes import changes_from_edits
 from gpu2mlu.edits import Edit, EditConflict, apply_edits, normalize
-from gpu2mlu.python import apis, literals
+from gpu2mlu.python import apis, frameworks, literals
 from gpu2mlu.python.context import FileContext
 from gpu2mlu.python.imports import ImportConverter, imports_torch, imports_torch_mlu
 from gpu2mlu.python.insert import (
@@ -118,6 +118,7 @@ class _Walker:
         self.lines = lines
         self.decorators: set[int] = set()
         self.map_location_dicts: set[int] = set()
+        self.settings: set[int] = set()  # literals that are a framework's settings (frameworks.py)
 
     def _hit(self, stmt: ast.stmt) -> bool:
         first = stmt.lineno
@@ -184,7 +185,7 @@ class _Walker:
             else:
                 apis.convert_bare_reference(ctx, node, res, id(node) in self.decorators)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if isinstance(parent, (ast.Expr, ast.JoinedStr, ast.FormattedValue)):
+            if id(node) in self.settings or isinstance(parent, (ast.Expr, ast.JoinedStr, ast.FormattedValue)):
                 return  # docstrings and f-string pieces
             if _is_log_call(parent):
                 return
@@ -197,6 +198,8 @@ class _Walker:
                 literals.convert_fstring(ctx, node)
         elif isinstance(node, ast.keyword) and node.arg == "map_location" and isinstance(node.value, ast.Dict):
             self.map_location_dicts.add(id(node.value))
+        if isinstance(node, (ast.Call, ast.Dict)):
+            frameworks.visit(ctx, node, self.settings)
 
 
 def _is_log_call(node: ast.AST) -> bool:

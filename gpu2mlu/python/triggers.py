@@ -16,6 +16,7 @@ TRIGGER_WORDS = (
     "nccl", "NCCL", "nvtx", "cudnn", "CUBLAS", "NVIDIA_", "GradScaler", "DataParallel",
     "data_parallel", "torch.jit", "jit.script", "jit.trace", "torch.compile", "cpp_extension",
     "autocast_gpu", "autocast_enabled",
+    "comm_backend_name", "accelerator=", "accelerator =", "strategy=", "strategy =",  # frameworks.py
 )
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([\w.]+)", re.M)
 

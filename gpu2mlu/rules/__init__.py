@@ -6,8 +6,9 @@ import re
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, LaunchRules,
-    NativeRules, Prefix, RuleSet, RuleTableError, TorchLine,
+    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, Framework,
+    FrameworkRules, FrameworkSetting, LaunchRules, NativeRules, Prefix, RuleSet, RuleTableError, TorchLine,
+    option_key,
 )
 
 try:
@@ -135,12 +136,19 @@ def _load_launch(rs: RuleSet) -> None:
     programs, launchers, docker = t["programs"], t["launchers"], t["docker"]
     packages = t["system_packages"]
     prefixes = []
+    known = {"value_options", "name_options", "pair_options", "name_value_options", "positionals",
+             "script_argument", "same_as"}
     for name, raw in t["prefixes"].items():
-        unknown = set(raw) - {"value_options", "name_options", "positionals", "script_argument"}
+        unknown = set(raw) - known
         if unknown:
             raise RuleTableError(f"launch.toml prefixes.{name}: unknown keys {sorted(unknown)}")
+        if "same_as" in raw:
+            if set(raw) != {"same_as"} or raw["same_as"] not in t["prefixes"]:
+                raise RuleTableError(f"launch.toml prefixes.{name}: same_as names another prefix, alone")
+            raw = t["prefixes"][raw["same_as"]]
         prefixes.append((name, Prefix(
             frozenset(raw.get("value_options", ())), frozenset(raw.get("name_options", ())),
+            frozenset(raw.get("pair_options", ())), frozenset(raw.get("name_value_options", ())),
             raw.get("positionals", 0), raw.get("script_argument", False))))
     rs.launch = LaunchRules(
         flags=frozenset(t["flags"]["names"]),
@@ -152,6 +160,7 @@ def _load_launch(rs: RuleSet) -> None:
         env_builtins=frozenset(programs["env_builtins"]),
         function_options=frozenset(programs["function_options"]),
         shells=frozenset(programs["shells"]),
+        evaluators=frozenset(programs["evaluators"]),
         prose=frozenset(programs["prose"]),
         prefixes=tuple(prefixes),
         launcher_programs=frozenset(launchers["programs"]),
@@ -179,6 +188,32 @@ def _load_launch(rs: RuleSet) -> None:
     )
 
 
+def _load_frameworks(rs: RuleSet) -> None:
+    table = load_table("frameworks.toml")
+    frameworks = []
+    for name, raw in table["framework"].items():
+        unknown = set(raw) - {"config_keys", "calls", "launchers", "launcher_visible_devices",
+                              "visible_devices_variables", "device_variables"}
+        if unknown:
+            raise RuleTableError(f"frameworks.toml framework.{name}: unknown keys {sorted(unknown)}")
+        frameworks.append(Framework(
+            name, frozenset(raw.get("config_keys", ())), frozenset(raw.get("calls", ())),
+            tuple(tuple(launcher.split()) for launcher in raw.get("launchers", ())),
+            raw.get("launcher_visible_devices"), frozenset(raw.get("visible_devices_variables", ())),
+            frozenset(raw.get("device_variables", ()))))
+    settings = []
+    for i, raw in enumerate(table["setting"]):
+        where = f"frameworks.toml setting #{i + 1}"
+        unknown = set(raw) - {"framework", "keys", "report", "anywhere"}
+        if unknown or raw.get("framework") not in table["framework"]:
+            raise RuleTableError(f"{where}: unknown keys {sorted(unknown)} or framework {raw.get('framework')!r}")
+        settings.append(FrameworkSetting(raw["framework"], frozenset(option_key(k) for k in raw["keys"]),
+                                         tuple(raw["report"].items()), raw.get("anywhere", False)))
+    switch = load_table("options.toml")["implementation_switch"]
+    rs.frameworks = FrameworkRules(tuple(frameworks), tuple(settings), frozenset(switch["names"]),
+                                   frozenset(switch["reference"]))
+
+
 def _load_findings(rs: RuleSet) -> None:
     table = load_table("findings.toml")
     for fid, raw in table.items():
@@ -196,6 +231,11 @@ def _load_findings(rs: RuleSet) -> None:
     unknown = {f.finding for f in rs.config_flags} - set(rs.findings)
     if unknown:
         raise RuleTableError(f"containers.toml uses undefined findings {sorted(unknown)}")
+    unknown = ({fid for s in rs.frameworks.settings for _, fid in s.report}
+               | {f.launcher_visible_devices for f in rs.frameworks.frameworks if f.launcher_visible_devices}
+               ) - set(rs.findings)
+    if unknown:
+        raise RuleTableError(f"frameworks.toml uses undefined findings {sorted(unknown)}")
 
 
 def _load_packages(rs: RuleSet, line: str) -> None:
@@ -232,6 +272,7 @@ def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     _load_env(rs)
     _load_config_flags(rs)
     _load_launch(rs)
+    _load_frameworks(rs)
     _load_findings(rs)
     _load_packages(rs, line)
     _load_native(rs)

@@ -16,6 +16,8 @@ What gpu2mlu reports as needing a human. Each finding has a stable ID (never reu
 - GM4xx: environment variables.
 - GM5xx: shell scripts, launch commands and Dockerfiles.
 - GM6xx: Jupyter notebooks (cells that cannot be converted).
+- GM7xx: settings of training frameworks (DeepSpeed, Accelerate, Lightning) that keep the
+  framework's own spelling on MLU.
 
 Severity: `error` fails on MLU as written; `warning` runs but may behave differently or needs a
 decision; `info` has no effect on MLU. `--check --fail-on SEVERITY` uses it. Silence one finding on

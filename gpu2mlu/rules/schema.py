@@ -1,9 +1,10 @@
 """Typed records for the rule tables, and the checks that keep the tables honest."""
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 LINES = ("2.1", "2.3", "2.4")  # PyTorch lines of torch_mlu; later releases follow 2.4
 DEFAULT_LINE = "2.4"
@@ -135,6 +136,8 @@ class Prefix:
     """A command that runs the command after it (sudo, env, nohup, ...)."""
     value_options: frozenset = frozenset()  # options whose value is the next word
     name_options: frozenset = frozenset()  # options whose value is a variable name (env -u NAME)
+    pair_options: frozenset = frozenset()  # options that take the next two words (--mca KEY VALUE)
+    name_value_options: frozenset = frozenset()  # a variable name, then its value (-genv NAME VALUE)
     positionals: int = 0  # plain arguments before the command (timeout DURATION cmd)
     script_argument: bool = False  # a lone argument with spaces is a script (watch "a | b")
 
@@ -151,6 +154,7 @@ class LaunchRules:
     env_builtins: frozenset = frozenset()
     function_options: frozenset = frozenset()
     shells: frozenset = frozenset()
+    evaluators: frozenset = frozenset()  # eval: its arguments are a command line
     prose: frozenset = frozenset()
     prefixes: tuple[tuple[str, Prefix], ...] = ()
     launcher_programs: frozenset = frozenset()
@@ -186,6 +190,70 @@ class LaunchRules:
         return dict(self.installers).get(program)
 
 
+def option_key(name: str) -> str:
+    """A setting's key as frameworks.toml spells it: `--mixed-precision` → `mixed_precision`."""
+    return name.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class FrameworkSetting:
+    """One option of a training framework (frameworks.toml [[setting]])."""
+    framework: str
+    keys: frozenset
+    report: tuple[tuple[str, str], ...]  # (fnmatch pattern over the value, finding ID)
+    anywhere: bool = False  # the key alone identifies the framework
+
+    def finding_for(self, value: str) -> Optional[str]:
+        return next((fid for pattern, fid in self.report if fnmatch.fnmatchcase(value, pattern)), None)
+
+
+@dataclass(frozen=True)
+class Framework:
+    """How a training framework is recognised (frameworks.toml [framework.NAME])."""
+    name: str
+    config_keys: frozenset = frozenset()
+    calls: frozenset = frozenset()  # last names of Python callees: Trainer, Fabric
+    launchers: tuple[tuple[str, ...], ...] = ()  # ("accelerate", "launch"), ("deepspeed",)
+    launcher_visible_devices: Optional[str] = None  # finding for a visible-devices variable set for the launcher
+    visible_devices_variables: frozenset = frozenset()
+    device_variables: frozenset = frozenset()  # DS_ACCELERATOR: its value is a device name
+
+
+@dataclass(frozen=True)
+class FrameworkRules:
+    frameworks: tuple[Framework, ...] = ()
+    settings: tuple[FrameworkSetting, ...] = ()
+    impl_names: frozenset = frozenset()  # options.toml [implementation_switch]
+    impl_reference: frozenset = frozenset()
+
+    def launcher(self, program: str, args: Sequence[str]) -> Optional[Framework]:
+        """The framework whose launcher `program args...` is (`accelerate launch`, `deepspeed`)."""
+        for framework in self.frameworks:
+            for launcher in framework.launchers:
+                if launcher[0] == program and tuple(args[:len(launcher) - 1]) == launcher[1:]:
+                    return framework
+        return None
+
+    def setting(self, key: str, present: frozenset) -> Optional[FrameworkSetting]:
+        """The setting `key` names, for the frameworks `present` (or one that counts anywhere)."""
+        key = option_key(key)
+        return next((s for s in self.settings
+                     if key in s.keys and (s.anywhere or s.framework in present)), None)
+
+    @property
+    def names(self) -> frozenset:
+        return frozenset(f.name for f in self.frameworks)
+
+    @property
+    def device_variables(self) -> frozenset:
+        return frozenset().union(*(f.device_variables for f in self.frameworks))
+
+    def words(self) -> tuple[str, ...]:
+        """Literal text a file must hold for a framework setting to matter (for the gates)."""
+        words = {k.rsplit(".", 1)[-1] for s in self.settings for k in s.keys}
+        return tuple(sorted(words))
+
+
 @dataclass
 class RuleSet:
     line: str
@@ -210,6 +278,7 @@ class RuleSet:
     families: dict[str, str] = field(default_factory=dict)  # rule family → what it converts
     disabled: frozenset = frozenset()  # rule families switched off by the project's settings
     launch: LaunchRules = field(default_factory=LaunchRules)
+    frameworks: FrameworkRules = field(default_factory=FrameworkRules)
 
     def finding(self, line: int, finding_id: str, name: str, cell: Optional[int] = None, **extra: str):
         """A Finding with the table's message and suggestion filled in for `name`."""

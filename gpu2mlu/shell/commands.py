@@ -32,6 +32,8 @@ _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[[^\]]*\])?\+?=")
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?=\Z|\+?=|\[)")
 _OVERRIDE = re.compile(r"\+{0,2}(?:[A-Za-z_][\w-]*\.)*([A-Za-z_][\w-]*)=")
 _PYTHON = re.compile(r"python[0-9.]*")
+# A word that is nothing but one variable's expansion: $cmd, ${cmd}, "$cmd", "${cmd}".
+_EXPANSION = re.compile(r'("?)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\1\Z')
 _MAX_DEPTH = 4  # bash -c "sh -c '...'" nesting we follow
 
 
@@ -72,6 +74,18 @@ def analyze_script(text: str, rules: RuleSet, depth: int = 0) -> Analysis:
         c.env_name(use.start, use.end, use.name)
     for words in script.commands:
         c.command(words)
+    c.command_strings()
+    return Analysis(c.edits, c.notes, script)
+
+
+def _analyze_arguments(text: str, rules: RuleSet, depth: int) -> Analysis:
+    """Words appended to a command line held in a variable (`cmd+=" --device cuda"`): launch
+    flags only, there is no program among them."""
+    script = lex(text)
+    c = _Collector(text, rules, depth)
+    for use in script.uses:
+        c.env_name(use.start, use.end, use.name)
+    c.flags([w for words in script.commands for w in words])
     return Analysis(c.edits, c.notes, script)
 
 
@@ -115,6 +129,11 @@ class _Collector:
         self.depth = depth
         self.edits: list[Edit] = []
         self.notes: list[Note] = []
+        # Command lines kept in variables: the names run as commands ($cmd, eval "$cmd",
+        # bash -c "$cmd"), and every assignment seen (name, word, offset of the value, +=).
+        self.run_variables: set[str] = set()
+        self.assigned: list[tuple[str, Word, int, bool]] = []
+        self.prefix_assignments: list[tuple[str, Word]] = []  # NAME=value words of the current command
 
     # ------------------------------------------------------------------ results
 
@@ -154,16 +173,38 @@ class _Collector:
         span = word.span(0, m.end(1))
         if span is not None:
             self.env_name(span[0], span[1], m.group(1))
+        self.assigned.append((m.group(1), word, m.end(), word.value[m.end() - 2] == "+"))
+        if m.group(1) in self.rules.frameworks.device_variables:
+            self.value(word, m.end())  # DS_ACCELERATOR=cuda: the framework's accelerator name
         return True
+
+    def run_variable(self, word: Word) -> bool:
+        """Note a word that is only `$NAME` where a command is expected: NAME holds a command line."""
+        m = _EXPANSION.match(self.shown(word)) if word.value == DYNAMIC else None
+        if m:
+            self.run_variables.add(m.group(2) or m.group(3))
+        return m is not None
+
+    def command_strings(self) -> None:
+        """Convert the values assigned to variables that the script runs as commands: on MLU a
+        CUDA_VISIBLE_DEVICES left in `run_cmd="CUDA_VISIBLE_DEVICES=0,1 deepspeed t.py"` is
+        ignored and every device becomes visible."""
+        for name, word, at, append in self.assigned:
+            if name not in self.run_variables:
+                continue
+            value = Word(word.start, word.end, word.value[at:], word.offsets[at:])
+            self.nested(value, _analyze_arguments if append else analyze_script)
 
     # ------------------------------------------------------------------ commands
 
     def command(self, words: list[Word]) -> None:
         """A simple command: assignments, prefixes (sudo, env, nohup, ...), then the program."""
         i, n = 0, len(words)
+        self.prefix_assignments = []
         while i < n:
             word = words[i]
             if self.assignment(word):
+                self.prefix_assignments.append((_ASSIGNMENT.match(word.value).group(1), word))
                 i += 1
                 continue
             prefix = self.launch.prefix(word.value)
@@ -187,6 +228,12 @@ class _Collector:
                     elif i + 1 < n:
                         self.env_word(words[i + 1])
                         i += 1
+                elif opt in prefix.name_value_options:
+                    if i + 1 < n:
+                        self.env_word(words[i + 1])
+                    i += 2
+                elif opt in prefix.pair_options:
+                    i += 2
                 elif not eq and opt in prefix.value_options:
                     i += 1
                 i += 1
@@ -212,8 +259,11 @@ class _Collector:
             self.note(word.start, NVIDIA_SMI_PATH, self.shown(word), new=launch.renamed_program(base))
         if base in launch.prose:
             return
-        if DYNAMIC in base:
+        if self.run_variable(word) or DYNAMIC in base:
             self.flags(args)
+            return
+        if base in launch.evaluators:
+            self.evaluate(args)
             return
         if base in launch.compilers:
             self.note(word.start, CUDA_COMPILER, base)
@@ -230,6 +280,8 @@ class _Collector:
             self.shell(args)
         elif base in launch.launcher_programs:
             self.launcher(args)
+        elif (framework := self.rules.frameworks.launcher(base, [a.value for a in args])) is not None:
+            self.framework_launcher(framework, args)
         elif _PYTHON.fullmatch(base):
             self.python(args)
         elif launch.install_verb(base):
@@ -251,10 +303,40 @@ class _Collector:
                 head, eq, _ = v.partition("=")
                 if eq and head in flags:
                     self.value(arg, len(head) + 1)
+                elif "." in head:  # LightningCLI: --trainer.accelerator gpu (a dotted key names its framework)
+                    self.framework_flag(args, k, self.rules.frameworks.names)
                 continue
             m = _OVERRIDE.match(v)
             if m and m.group(1) in self.launch.override_keys:
                 self.value(arg, m.end())
+            elif m and "." in v[:m.end()]:  # Hydra: trainer.accelerator=gpu
+                self.framework_setting(v[:m.end() - 1].lstrip("+"), arg, m.end(), self.rules.frameworks.names)
+
+    def framework_launcher(self, framework, args: Sequence[Word]) -> None:
+        """`accelerate launch --mixed_precision fp8`, `deepspeed t.py` with CUDA_VISIBLE_DEVICES set."""
+        if framework.launcher_visible_devices:
+            for name, word in self.prefix_assignments:
+                if name in framework.visible_devices_variables:
+                    self.note(word.start, framework.launcher_visible_devices, f"{name}={word.value[len(name) + 1:]}")
+        present = frozenset({framework.name})
+        for k, arg in enumerate(args):
+            if arg.value.startswith("-"):
+                self.framework_flag(args, k, present)
+
+    def framework_flag(self, args: Sequence[Word], k: int, present: frozenset) -> None:
+        """`--key value` or `--key=value` of a framework setting: reported, left as written."""
+        head, eq, _ = args[k].value.partition("=")
+        if eq:
+            self.framework_setting(head, args[k], len(head) + 1, present)
+        elif k + 1 < len(args):
+            self.framework_setting(head, args[k + 1], 0, present)
+
+    def framework_setting(self, key: str, word: Word, at: int, present: frozenset) -> None:
+        setting = self.rules.frameworks.setting(key, present)
+        value = word.value[at:]
+        finding = setting.finding_for(value) if setting is not None and DYNAMIC not in value else None
+        if finding is not None:
+            self.note(word.start, finding, value)
 
     def value(self, word: Word, at: int) -> None:
         value = word.value[at:]
@@ -284,7 +366,17 @@ class _Collector:
                 return
             if v.startswith(("-", "+")):
                 continue
-            self.env_word(arg)
+            if not self.assignment(arg):
+                self.env_word(arg)
+
+    def evaluate(self, args: Sequence[Word]) -> None:
+        """`eval "$cmd"`, `eval $cmd --extra`, `eval "CUDA_VISIBLE_DEVICES=0 python t.py"`."""
+        if any(self.run_variable(arg) for arg in args):
+            return
+        if len(args) == 1 and any(ch in args[0].value for ch in " \t|;&"):
+            self.nested(args[0])
+        elif args:
+            self.command(list(args))
 
     def shell(self, args: Sequence[Word]) -> None:
         """`bash -c SCRIPT`: the script is converted like the text around it."""
@@ -303,14 +395,14 @@ class _Collector:
                 k += 2 if v[-1] in "oO" else 1  # -o pipefail, -O extglob
                 continue
             break
-        if has_c and k < len(args):
+        if has_c and k < len(args) and not self.run_variable(args[k]):
             self.nested(args[k])
 
-    def nested(self, word: Word) -> None:
+    def nested(self, word: Word, analyze: Callable = analyze_script) -> None:
         """A word whose value is itself a script."""
         if self.depth >= _MAX_DEPTH or not word.value.strip():
             return
-        inner = analyze_script(word.value, self.rules, self.depth + 1)
+        inner = analyze(word.value, self.rules, self.depth + 1)
 
         def offset(i: int) -> int:
             i = min(max(i, 0), len(word.offsets) - 1)
