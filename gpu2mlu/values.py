@@ -62,6 +62,10 @@ def env_verdict(rules: RuleSet, name: str) -> Optional[EnvVerdict]:
     rule = rules.env.get(name)
     if rule is not None:
         return EnvVerdict(rule.new, rule.finding, rule.suggestion)
-    if name.startswith(rules.nccl_env_prefixes) and _ENV_NAME.match(name):
+    if not _ENV_NAME.match(name):
+        return None
+    if name.startswith(rules.nccl_env_prefixes):
         return EnvVerdict(None, "GM402")
+    if name.startswith(rules.cuda_env_prefixes) and name not in rules.cuda_env_prefixes:
+        return EnvVerdict(None, "GM404")  # every CUDA_* name is mapped or reported
     return None

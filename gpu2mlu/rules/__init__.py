@@ -119,8 +119,11 @@ def _load_env(rs: RuleSet) -> None:
         env[name] = EnvRule(raw["mlu"], "GM403", raw["suggestion"])
     for name in table["missing"]["names"]:
         env[name] = EnvRule(None, "GM401")
+    for name in table["toolkit"]["names"]:
+        env[name] = EnvRule(None, "GM405")
     rs.env = env
     rs.nccl_env_prefixes = tuple(table["nccl_prefixes"]["prefixes"])
+    rs.cuda_env_prefixes = tuple(table["cuda_prefixes"]["prefixes"])
 
 
 def _load_config_flags(rs: RuleSet) -> None:

@@ -198,6 +198,7 @@ class RuleSet:
     exact_literals: dict[str, str] = field(default_factory=dict)
     env: dict[str, EnvRule] = field(default_factory=dict)
     nccl_env_prefixes: tuple[str, ...] = ()
+    cuda_env_prefixes: tuple[str, ...] = ()  # unmapped CUDA_* names: reported (GM404)
     packages: dict[str, str] = field(default_factory=dict)
     # dependency files: (glob over PEP 503 names, suggestion), first match wins
     distributions: tuple[tuple[str, str], ...] = ()
