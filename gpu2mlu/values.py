@@ -24,6 +24,13 @@ def device_value(rules: RuleSet, value: str) -> Optional[str]:
     return None
 
 
+def device_prefix(rules: RuleSet, value: str) -> Optional[str]:
+    """'cuda:' → 'mlu:': the start of a device string that code completes or matches; else None."""
+    if value.endswith(":") and value[:-1] in rules.devices:
+        return rules.devices[value[:-1]] + ":"
+    return None
+
+
 def backend_value(rules: RuleSet, value: str) -> Optional[str]:
     """'nccl' → 'cncl'; 'cuda:nccl' → 'mlu:cncl'; 'cpu:gloo,cuda:nccl' → 'cpu:gloo,mlu:cncl'."""
     backends, devices = rules.backends, rules.devices
