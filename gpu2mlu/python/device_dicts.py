@@ -58,8 +58,8 @@ class DeviceDicts:
     def maps_devices(self, entries: list[tuple[Optional[str], ast.expr]], bound_to: Optional[str]) -> bool:
         """entries: (key, value) pairs; key None for `**x` or a non-literal key."""
         cuda = [value for key, value in entries if key is not None and device_value(self.rules, key)]
-        if not cuda:
-            return False
+        if not cuda or any(_records_a_version(value) for value in cuda):
+            return False  # {"cpu": platform.processor(), "cuda": torch.version.cuda}: facts
         others = [key for key, _ in entries if key is None or not device_value(self.rules, key)]
         if others and all(self._is_device(key) for key in others):
             return True  # {"cpu": ..., "cuda": ...}
@@ -96,6 +96,12 @@ class DeviceDicts:
                             found.add(name)
             self._keyed = found
         return self._keyed
+
+
+def _records_a_version(node: ast.expr) -> bool:
+    """`torch.version.cuda`, `torch.backends.cudnn.version()`, `x.__version__`."""
+    return any(isinstance(n, ast.Attribute) and n.attr in ("version", "__version__") or
+               isinstance(n, ast.Name) and n.id == "version" for n in ast.walk(node))
 
 
 def _entries(node: ast.expr) -> Optional[list[tuple[Optional[str], ast.expr]]]:

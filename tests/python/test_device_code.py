@@ -127,6 +127,7 @@ def test_device_keyed_dicts(before, after):
     pytest.param("info = {'cuda': torch.version.cuda}", id="environment-fact"),
     pytest.param("info = {'cuda': torch.version.cuda, 'cudnn': v, 'python': sys.version}", id="environment-facts"),
     pytest.param("info = dict(cuda=torch.version.cuda)", id="environment-fact-call"),
+    pytest.param("info = {'cpu': platform.processor(), 'cuda': torch.version.cuda}", id="environment-facts-device-keys"),
     pytest.param("counts = {'cuda': 1}", id="single-key-number"),
     pytest.param("stats = {'cuda': 1}\nv = stats['cuda']", id="lookup-of-a-plain-dict"),
     pytest.param("v = stats['cuda']", id="lookup-of-an-unknown-dict"),
