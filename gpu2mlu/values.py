@@ -24,6 +24,13 @@ def device_value(rules: RuleSet, value: str) -> Optional[str]:
     return None
 
 
+def device_prefix(rules: RuleSet, value: str) -> Optional[str]:
+    """'cuda:' → 'mlu:': the start of a device string that code completes or matches; else None."""
+    if value.endswith(":") and value[:-1] in rules.devices:
+        return rules.devices[value[:-1]] + ":"
+    return None
+
+
 def backend_value(rules: RuleSet, value: str) -> Optional[str]:
     """'nccl' → 'cncl'; 'cuda:nccl' → 'mlu:cncl'; 'cpu:gloo,cuda:nccl' → 'cpu:gloo,mlu:cncl'."""
     backends, devices = rules.backends, rules.devices
@@ -62,6 +69,10 @@ def env_verdict(rules: RuleSet, name: str) -> Optional[EnvVerdict]:
     rule = rules.env.get(name)
     if rule is not None:
         return EnvVerdict(rule.new, rule.finding, rule.suggestion)
-    if name.startswith(rules.nccl_env_prefixes) and _ENV_NAME.match(name):
+    if not _ENV_NAME.match(name):
+        return None
+    if name.startswith(rules.nccl_env_prefixes):
         return EnvVerdict(None, "GM402")
+    if name.startswith(rules.cuda_env_prefixes) and name not in rules.cuda_env_prefixes:
+        return EnvVerdict(None, "GM404")  # every CUDA_* name is mapped or reported
     return None

@@ -34,7 +34,7 @@ def candidates(rules: RuleSet) -> re.Pattern:
     """
     cached = _candidates.get(id(rules))
     if cached is None or cached[0] is not rules:
-        words = {*rules.devices, *rules.backends, *rules.env, *rules.nccl_env_prefixes}
+        words = {*rules.devices, *rules.backends, *rules.env, *rules.nccl_env_prefixes, *rules.cuda_env_prefixes}
         for flag in rules.config_flags:
             words.update(flag.words())
         pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import Callable, Optional
 
 from gpu2mlu.python.context import FileContext
 from gpu2mlu.python.names import Lookup, lookup
+from gpu2mlu.python.own_names import TORCH, OwnNames, Scope
 from gpu2mlu.python.tokens import call_layout
 
-# Attributes that exist on tensors, modules and streams rather than on a module we can resolve.
-_METHODS = {"is_cuda": "is_mlu", "cuda_stream": "mlu_stream"}
-_CALLED_METHODS = {"cuda": "mlu"}
 
 
 def chain_of(node: ast.expr) -> Optional[list[ast.expr]]:
@@ -123,16 +121,33 @@ def convert_chain(ctx: FileContext, chain: list[ast.expr]) -> Optional[Resolved]
     return res
 
 
-def convert_method(ctx: FileContext, node: ast.Attribute, called: bool) -> None:
-    """`.cuda()`, `.is_cuda`, `.cuda_stream` on tensors, modules and streams."""
-    new = _METHODS.get(node.attr) or (_CALLED_METHODS.get(node.attr) if called else None)
+def convert_method(ctx: FileContext, node: ast.Attribute, called: bool, own: OwnNames,
+                   scope: Callable[[], Scope]) -> None:
+    """`.cuda()`, `.is_cuda`, `.cuda_stream` on tensors, modules and streams (`scope`: where the
+    use stands, asked only for the project's own names)."""
+    rules = ctx.rules
+    new = rules.attribute_methods.get(node.attr) or (rules.called_methods.get(node.attr) if called else None)
     if new is None:
         return
+    if isinstance(node.ctx, (ast.Store, ast.Del)):
+        return  # `self.is_cuda = ...`: the project's attribute (torch's are read-only)
     chain = chain_of(node.value)
     if chain is not None and chain[0].id in ctx.imports.bindings:
         return  # a module attribute (numba.cuda, cupy.cuda, torch.cuda): not a tensor method
+    defined = own.definition(node.attr)
+    if defined is not None:
+        kind = own.kind(node.value, scope(), node.attr)
+        if kind != TORCH:
+            if kind is None:
+                ctx.flag(node.end_lineno, "GM216", _shown(ctx, node), attr=node.attr, defined=str(defined))
+            return
     end = ctx.index.end_of(node)
     ctx.edit(end - len(node.attr), end, new, "tensor-cuda-method")
+
+
+def _shown(ctx: FileContext, node: ast.Attribute) -> str:
+    text = ctx.text[ctx.index.start_of(node):ctx.index.end_of(node)]
+    return text if len(text) <= 60 and "\n" not in text else "." + node.attr
 
 
 def _call_spec(res: Resolved):

@@ -9,7 +9,8 @@ from typing import Optional
 
 from gpu2mlu.changes import changes_from_edits
 from gpu2mlu.edits import Edit, EditConflict, apply_edits, normalize
-from gpu2mlu.python import apis, frameworks, literals
+from gpu2mlu.python import apis, device_dicts, devices, frameworks, literals
+from gpu2mlu.python.device_dicts import DeviceDicts
 from gpu2mlu.python.context import FileContext
 from gpu2mlu.python.imports import ImportConverter, imports_torch, imports_torch_mlu
 from gpu2mlu.python.insert import (
@@ -17,6 +18,7 @@ from gpu2mlu.python.insert import (
     module_level_anchor,
 )
 from gpu2mlu.python.names import lookup
+from gpu2mlu.python.own_names import OwnNames, Scope
 from gpu2mlu.python.syntax import check_parses, parse
 from gpu2mlu.python.triggers import TRIGGER_WORDS, is_triggered, names_pattern, trigger_offsets
 from gpu2mlu.results import Change, Conversion
@@ -113,12 +115,19 @@ def _anchor_targets(node: ast.stmt) -> list[str]:
 class _Walker:
     """Visits only the statements that hold a trigger line, and every expression inside them."""
 
-    def __init__(self, ctx: FileContext, lines: list[int]) -> None:
+    def __init__(self, ctx: FileContext, lines: list[int], tree: ast.Module) -> None:
         self.ctx = ctx
         self.lines = lines
+        self.dicts = DeviceDicts(ctx.rules, tree)
+        self.own = OwnNames(ctx, tree)
         self.decorators: set[int] = set()
         self.map_location_dicts: set[int] = set()
         self.settings: set[int] = set()  # literals that are a framework's settings (frameworks.py)
+        self.parents: dict[int, ast.AST] = {}  # id(node) → parent, for the nodes visited
+        self.scopes: list[ast.stmt] = []  # the enclosing function and class definitions
+
+    def parent_of(self, node: ast.AST) -> Optional[ast.AST]:
+        return self.parents.get(id(node))
 
     def _hit(self, stmt: ast.stmt) -> bool:
         first = stmt.lineno
@@ -133,6 +142,25 @@ class _Walker:
                 self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
+        scope = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        if scope:
+            self.scopes.append(stmt)
+        try:
+            self._fields(stmt)
+        finally:
+            if scope:
+                self.scopes.pop()
+
+    def scope(self) -> Scope:
+        function = next((s for s in reversed(self.scopes) if not isinstance(s, ast.ClassDef)), None)
+        cls = next((s for s in reversed(self.scopes) if isinstance(s, ast.ClassDef)), None)
+        return Scope(function, cls)
+
+    def function_name(self) -> Optional[str]:
+        function = self.scope().function
+        return function.name if function is not None else None
+
+    def _fields(self, stmt: ast.stmt) -> None:
         for field, value in ast.iter_fields(stmt):
             if isinstance(value, list):
                 if value and isinstance(value[0], ast.stmt):
@@ -156,8 +184,10 @@ class _Walker:
 
     def expr(self, root: ast.AST, parent: ast.AST) -> None:
         stack = [(root, parent)]
+        parents = self.parents
         while stack:
             node, parent = stack.pop()
+            parents[id(node)] = parent
             self.visit(node, parent)
             for child in ast.iter_child_nodes(node):
                 stack.append((child, node))
@@ -167,7 +197,7 @@ class _Walker:
         if isinstance(node, (ast.Attribute, ast.Name)):
             called = isinstance(parent, ast.Call) and parent.func is node
             if isinstance(node, ast.Attribute):
-                apis.convert_method(ctx, node, called)
+                apis.convert_method(ctx, node, called, self.own, self.scope)
             if isinstance(parent, ast.Attribute) and parent.value is node:
                 return  # not the outermost piece of a dotted chain
             chain = apis.chain_of(node)
@@ -193,13 +223,18 @@ class _Walker:
                       and any(k is node for k in parent.keys)) or (
                 isinstance(parent, ast.Subscript) and parent.slice is node)
             literals.convert_string(ctx, node, as_key)
+            if node.value.endswith(":"):
+                devices.convert_prefix(ctx, node, self.parent_of, self.function_name())
         elif isinstance(node, ast.JoinedStr):
             if not _is_log_call(parent) and not isinstance(parent, ast.Expr):
                 literals.convert_fstring(ctx, node)
         elif isinstance(node, ast.keyword) and node.arg == "map_location" and isinstance(node.value, ast.Dict):
             self.map_location_dicts.add(id(node.value))
-        if isinstance(node, (ast.Call, ast.Dict)):
+        if isinstance(node, (ast.Dict, ast.Call)):
             frameworks.visit(ctx, node, self.settings)
+            device_dicts.convert_dict(ctx, node, self.dicts, self.parent_of)
+        elif isinstance(node, ast.Subscript):
+            device_dicts.convert_subscript(ctx, node, self.dicts)
 
 
 def _is_log_call(node: ast.AST) -> bool:
@@ -273,7 +308,7 @@ def _convert_full(text: str, rules: RuleSet, timing: dict) -> Conversion:
     extra = names_pattern(bound)
     if extra is not None:
         lines.update(index.line_of(m.start()) for m in extra.finditer(text))
-    walker = _Walker(ctx, sorted(lines))
+    walker = _Walker(ctx, sorted(lines), tree)
     walker.block(tree.body)
     edits = list(plan.edits) + ctx.edits
     added: list[str] = []

@@ -14,20 +14,22 @@ _PREFIX = re.compile(r"[rRuUbBfF]*")
 LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "log", "print"})
 
 
-def _body_span(ctx: FileContext, node: ast.expr) -> Optional[tuple[int, int, str]]:
-    """(start, end, quote-less text) of a plain one-piece string literal, else None."""
+def body_span(ctx: FileContext, node: ast.expr, fstring: bool = False) -> Optional[tuple[int, int, str]]:
+    """(start, end, quote-less text) of a one-piece string literal (an f-string without
+    placeholders when `fstring`), else None."""
     start, end = ctx.index.start_of(node), ctx.index.end_of(node)
     source = ctx.text[start:end]
     m = _PREFIX.match(source)
     prefix = m.group()
-    if "b" in prefix.lower() or "f" in prefix.lower():
+    if "b" in prefix.lower() or ("f" in prefix.lower()) != fstring:
         return None
+    value = node.values[0].value if fstring else node.value
     rest = source[len(prefix):]
     quote = rest[:3] if rest[:3] in ('"""', "'''") else rest[:1]
     if quote not in ('"', "'", '"""', "'''") or not rest.endswith(quote) or len(rest) < 2 * len(quote):
         return None
     body = rest[len(quote):len(rest) - len(quote)]
-    if body != node.value:  # escapes or implicit concatenation: leave it alone
+    if body != value:  # escapes, {{ }} or implicit concatenation: leave it alone
         return None
     body_start = start + len(prefix) + len(quote)
     return body_start, body_start + len(body), body
@@ -51,7 +53,7 @@ def convert_string(ctx: FileContext, node: ast.Constant, as_key: bool) -> None:
         rule = "profiler" if value.endswith(("_time", "_time_total", "_memory_usage")) else "torch-cuda-api"
     if new is None:
         return
-    span = _body_span(ctx, node)
+    span = body_span(ctx, node)
     if span is not None:
         ctx.edit(span[0], span[1], new, rule)
 
@@ -61,7 +63,7 @@ def _env(ctx: FileContext, node: ast.Constant, value: str) -> bool:
     if rule is None:
         return False
     if rule.new:
-        span = _body_span(ctx, node)
+        span = body_span(ctx, node)
         if span is not None:
             ctx.edit(span[0], span[1], rule.new, "env-var")
     if rule.finding:
@@ -70,7 +72,10 @@ def _env(ctx: FileContext, node: ast.Constant, value: str) -> bool:
 
 
 def convert_fstring(ctx: FileContext, node: ast.JoinedStr) -> None:
-    """f'cuda:{rank}' → f'mlu:{rank}'."""
+    """f'cuda:{rank}' → f'mlu:{rank}'; f'cuda:0' (no placeholder) like the plain literal."""
+    if len(node.values) == 1 and isinstance(node.values[0], ast.Constant):
+        _convert_plain_fstring(ctx, node, node.values[0].value)
+        return
     if len(node.values) != 2 or not isinstance(node.values[0], ast.Constant):
         return
     if not isinstance(node.values[1], ast.FormattedValue):
@@ -89,3 +94,12 @@ def convert_fstring(ctx: FileContext, node: ast.JoinedStr) -> None:
     if ctx.text[body_start:body_start + len(head)] != head:
         return
     ctx.edit(body_start, body_start + len(device), ctx.rules.devices[device], "device-literal")
+
+
+def _convert_plain_fstring(ctx: FileContext, node: ast.JoinedStr, value) -> None:
+    if not isinstance(value, str) or len(value) > 64:
+        return
+    verdict = device_or_backend(ctx.rules, value)
+    span = body_span(ctx, node, fstring=True) if verdict is not None else None
+    if span is not None:
+        ctx.edit(span[0], span[1], verdict[0], verdict[1])

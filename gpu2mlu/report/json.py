@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from gpu2mlu import __version__
-from gpu2mlu.report.model import RunResult
+from gpu2mlu.report.model import RunResult, conversion
 
 SCHEMA_VERSION = 1
 
@@ -12,6 +12,14 @@ SCHEMA_VERSION = 1
 def _with_cell(row: dict, item) -> dict:
     if item.cell is not None:  # notebooks: `line` counts within the cell
         row["cell"] = item.cell
+    return row
+
+
+def _file_row(f) -> dict:
+    row = {"file": f.path, "kind": f.kind, "status": f.status}
+    rate = conversion([f])
+    if rate["rate"] is not None:  # only files with a CUDA site: keeps the list small for big trees
+        row["conversion"] = rate
     return row
 
 
@@ -33,7 +41,7 @@ def render(run: RunResult) -> str:
                         "suggestion": x.suggestion}, x)
             for f in run.files for x in f.findings
         ],
-        "files": [{"file": f.path, "kind": f.kind, "status": f.status} for f in run.files],
+        "files": [_file_row(f) for f in run.files],
         "skipped": [{"file": f.path, "reason": f.reason} for f in run.skipped],
         "summary": run.summary,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gpu2mlu.report.model import RunResult, location
+from gpu2mlu.report.model import RunResult, conversion, location
 from gpu2mlu.rules import load_ruleset
 
 
@@ -65,6 +65,7 @@ def render(run: RunResult) -> str:
         "- Files by kind: " + ", ".join(f"{kind} {n}" for kind, n in s["files_by_kind"].items()),
         f"- Changes: {s['changes']} on {s['changed_lines']} lines",
         f"- Findings needing manual attention: {s['findings']}",
+        f"- Conversion rate: {_rate_line(s['conversion'])}",
     ]
     if s["changes_by_rule"]:
         out += ["", "| Rule | Changes |", "| --- | --- |"]
@@ -74,4 +75,28 @@ def render(run: RunResult) -> str:
         out += ["", "| Finding | Name | Count |", "| --- | --- | --- |"]
         out += [f"| {fid} | {specs[fid].name if fid in specs else ''} | {count} |"
                 for fid, count in s["findings_by_id"].items()]
+    out += _conversion_by_file(run)
     return "\n".join(out) + "\n"
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def _rate_line(c: dict) -> str:
+    if c["rate"] is None:
+        return "no CUDA site found"
+    return (f"{_percent(c['rate'])} ({c['automatic']} sites converted automatically, "
+            f"{c['manual']} need a human)")
+
+
+def _conversion_by_file(run: RunResult) -> list[str]:
+    rows = []
+    for f in run.files:
+        c = conversion([f])
+        if c["rate"] is not None:
+            rows.append(f"| {_cell(f.path)} | {c['automatic']} | {c['manual']} | {_percent(c['rate'])} |")
+    if not rows:
+        return []
+    return ["", "### Conversion Rate by File",
+            "| File | Converted automatically | Needs a human | Rate |", "| --- | --- | --- | --- |", *rows]

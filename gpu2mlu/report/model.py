@@ -43,6 +43,17 @@ def location(path: str, item) -> str:
     return f"{path}:{item.line}"
 
 
+def conversion(files) -> dict:
+    """The conversion rate peer tools report: CUDA sites gpu2mlu converted automatically
+    (`automatic`: changed lines per rule, the added `import torch_mlu` lines not counted) against
+    sites that need a human (`manual`: findings); `rate` = automatic / (automatic + manual),
+    None when there is no site at all."""
+    automatic = sum(1 for f in files for c in f.changes if not c.added)
+    manual = sum(len(f.findings) for f in files)
+    total = automatic + manual
+    return {"automatic": automatic, "manual": manual, "rate": round(automatic / total, 4) if total else None}
+
+
 def summarize(run: RunResult) -> dict:
     statuses = Counter(f.status for f in run.files)
     kinds = Counter(f.kind for f in run.files)
@@ -76,5 +87,6 @@ def summarize(run: RunResult) -> dict:
         "changes_by_rule": dict(sorted(by_rule.items())),
         "findings": sum(by_id.values()),
         "findings_by_id": dict(sorted(by_id.items())),
+        "conversion": conversion(run.files),
         "timing": timing,
     }

@@ -6,7 +6,7 @@ import re
 from importlib import resources
 
 from gpu2mlu.rules.schema import (
-    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, Entry, EnvRule, FindingSpec, Framework,
+    DEFAULT_LINE, LINES, SEVERITIES, CallSpec, ConfigFlag, DeviceCode, Entry, EnvRule, FindingSpec, Framework,
     FrameworkRules, FrameworkSetting, LaunchRules, NativeRules, Prefix, RuleSet, RuleTableError, TorchLine,
     option_key,
 )
@@ -99,6 +99,8 @@ def _load_api(rs: RuleSet, line: str) -> None:
             api.add(entry.target)
     api.update(table.get("mlu_only", {}).get("names", []))
     rs.mlu_api = frozenset(api)
+    rs.attribute_methods = dict(table["methods"]["attributes"])
+    rs.called_methods = dict(table["methods"]["called"])
 
 
 def _load_literals(rs: RuleSet) -> None:
@@ -111,6 +113,11 @@ def _load_literals(rs: RuleSet) -> None:
         if entry.name.startswith("torch.cuda.") and entry.target and leaf.endswith(("Tensor", "Storage")):
             exact[entry.name] = entry.target  # Tensor.type('torch.cuda.FloatTensor')
     rs.exact_literals = exact
+    code = table["device_code"]
+    unknown = set(code) - set(DeviceCode.__dataclass_fields__)
+    if unknown:
+        raise RuleTableError(f"literals.toml device_code: unknown keys {sorted(unknown)}")
+    rs.device_code = DeviceCode(**{key: frozenset(values) for key, values in code.items()})
 
 
 def _load_env(rs: RuleSet) -> None:
@@ -120,8 +127,11 @@ def _load_env(rs: RuleSet) -> None:
         env[name] = EnvRule(raw["mlu"], "GM403", raw["suggestion"])
     for name in table["missing"]["names"]:
         env[name] = EnvRule(None, "GM401")
+    for name in table["toolkit"]["names"]:
+        env[name] = EnvRule(None, "GM405")
     rs.env = env
     rs.nccl_env_prefixes = tuple(table["nccl_prefixes"]["prefixes"])
+    rs.cuda_env_prefixes = tuple(table["cuda_prefixes"]["prefixes"])
 
 
 def _load_config_flags(rs: RuleSet) -> None:

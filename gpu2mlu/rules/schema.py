@@ -73,6 +73,19 @@ class EnvRule:
 
 
 @dataclass(frozen=True)
+class DeviceCode:
+    """Where code builds or takes apart device strings (literals.toml [device_code])."""
+    string_methods: frozenset = frozenset()
+    words: frozenset = frozenset()  # `_`-separated words that make a name about a device
+    calls: frozenset = frozenset()  # callees whose first positional argument is a device
+    other_devices: frozenset = frozenset()
+    other_backends: frozenset = frozenset()
+
+    def names_device(self, name: str) -> bool:
+        return any(word in self.words for word in name.lower().split("_"))
+
+
+@dataclass(frozen=True)
 class TorchLine:
     """What one torch_mlu PyTorch line needs from torch (packages.toml [torch_lines])."""
     version: str  # the torch release the line runs on, e.g. "2.4.0"
@@ -261,11 +274,15 @@ class RuleSet:
     profiler_calls: frozenset = frozenset()
     mlu_api: frozenset = frozenset()
     provided_by_torch_mlu: tuple[str, ...] = ()
+    attribute_methods: dict[str, str] = field(default_factory=dict)  # x.is_cuda → x.is_mlu, any receiver
+    called_methods: dict[str, str] = field(default_factory=dict)  # x.cuda() → x.mlu(), when called
     devices: dict[str, str] = field(default_factory=dict)
     backends: dict[str, str] = field(default_factory=dict)
     exact_literals: dict[str, str] = field(default_factory=dict)
+    device_code: DeviceCode = field(default_factory=lambda: DeviceCode())
     env: dict[str, EnvRule] = field(default_factory=dict)
     nccl_env_prefixes: tuple[str, ...] = ()
+    cuda_env_prefixes: tuple[str, ...] = ()  # unmapped CUDA_* names: reported (GM404)
     packages: dict[str, str] = field(default_factory=dict)
     # dependency files: (glob over PEP 503 names, suggestion), first match wins
     distributions: tuple[tuple[str, str], ...] = ()

@@ -88,7 +88,7 @@ def test_dependency_files_merge_dependency_findings(monkeypatch):
 @pytest.mark.parametrize("line", LINES)
 def test_gate_lets_through_every_word_a_rule_acts_on(line):
     rules = load_ruleset(line)
-    words = {*rules.devices, *rules.backends, *rules.env, *rules.nccl_env_prefixes}
+    words = {*rules.devices, *rules.backends, *rules.env, *rules.nccl_env_prefixes, *rules.cuda_env_prefixes}
     for flag in rules.config_flags:
         words.update(flag.words())
     missing = sorted(w for w in words if not TRIGGERS[CONFIG].search(w.encode()))

@@ -65,11 +65,22 @@ def test_variable_findings():
               - NVIDIA_VISIBLE_DEVICES=all
     """
     result = convert(dedent(src), "docker-compose.yml")
-    assert [(f.id, f.line) for f in result.findings] == [("GM401", 4), ("GM402", 5), ("GM403", 6), ("GM401", 7)]
-    gm403 = result.findings[2]
-    assert "NEUWARE_HOME" in gm403.message and gm403.suggestion
-    assert "- NEUWARE_HOME=/usr/local/cuda" in result.text
+    assert [(f.id, f.line) for f in result.findings] == [("GM401", 4), ("GM402", 5), ("GM405", 6), ("GM401", 7)]
+    gm405 = result.findings[2]
+    assert "CUDA_HOME" in gm405.message and "NEUWARE_HOME" in gm405.suggestion
+    assert "- CUDA_HOME=/usr/local/cuda" in result.text  # a toolkit path: NEUWARE_HOME is no drop-in
     assert "- CUDA_LAUNCH_BLOCKING=1" in result.text  # no equivalent: reported, left as it is
+
+
+@pytest.mark.parametrize("text, rel", [
+    pytest.param("environment:\n  CUDA_DEVICE_MAX_CONNECTIONS: 1\n", "c.yml", id="mapping-key"),
+    pytest.param("env:\n  - CUDA_DEVICE_MAX_CONNECTIONS=1\n", "c.yml", id="list-item"),
+    pytest.param('{"env": {"CUDA_DEVICE_MAX_CONNECTIONS": "1"}}', "c.json", id="json-key"),
+])
+def test_unknown_cuda_variables_are_reported_and_kept(text, rel):
+    result = convert(text, rel)
+    assert result.text == text
+    assert [f.id for f in result.findings] == ["GM404"]
 
 
 def test_compose_gpu_plumbing():

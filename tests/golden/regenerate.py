@@ -26,6 +26,8 @@ def expected_rows(report: dict) -> dict:
         "kinds": {f["file"]: [f["kind"], f["status"]] for f in report["files"]},
         "changes_by_rule": report["summary"]["changes_by_rule"],
         "findings_by_id": report["summary"]["findings_by_id"],
+        "conversion": report["summary"]["conversion"],
+        "conversion_by_file": {f["file"]: f["conversion"] for f in report["files"] if "conversion" in f},
     }
 
 

@@ -132,12 +132,12 @@ def test_env_magics():
     result = convert(notebook(markdown("x"), code(lines(src))))
     assert sources(result.text)[1] == (
         "%env MLU_VISIBLE_DEVICES=0,1\n%set_env PYTORCH_MLU_ALLOC_CONF expandable_segments:True\n"
-        "%env CUDA_LAUNCH_BLOCKING=1\n%env NCCL_DEBUG=INFO\n%env NEUWARE_HOME=/usr/local/cuda\n"
+        "%env CUDA_LAUNCH_BLOCKING=1\n%env NCCL_DEBUG=INFO\n%env CUDA_HOME=/usr/local/cuda\n"
         "%env DEVICE=mlu:0\n%env MLU_VISIBLE_DEVICES\n%env\n%env USE_CUDA=1\n")
     assert [(c.cell, c.line, c.rule) for c in result.changes] == [
-        (2, 1, "env-var"), (2, 2, "env-var"), (2, 5, "env-var"), (2, 6, "device-literal"), (2, 7, "env-var")]
-    assert [(f.cell, f.line, f.id) for f in result.findings] == [(2, 3, "GM401"), (2, 4, "GM402"), (2, 5, "GM403")]
-    assert "NEUWARE_HOME" in result.findings[2].message
+        (2, 1, "env-var"), (2, 2, "env-var"), (2, 6, "device-literal"), (2, 7, "env-var")]
+    assert [(f.cell, f.line, f.id) for f in result.findings] == [(2, 3, "GM401"), (2, 4, "GM402"), (2, 5, "GM405")]
+    assert "NEUWARE_HOME" in result.findings[2].suggestion
     assert_idempotent(result)
 
 

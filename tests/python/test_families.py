@@ -213,15 +213,45 @@ def test_env_vars(before, after):
 @pytest.mark.parametrize("src, expected", [
     pytest.param("os.environ['CUDA_LAUNCH_BLOCKING'] = '1'", [("GM401", 2)], id="no-equivalent"),
     pytest.param("os.environ['NCCL_DEBUG'] = 'INFO'", [("GM402", 2)], id="nccl-tuning"),
-    pytest.param("h = os.environ['CUDA_HOME']", [("GM403", 2)], id="different-values"),
+    pytest.param("os.environ['TORCH_CUDA_ARCH_LIST'] = '8.0'", [("GM403", 2)], id="different-values"),
+    pytest.param("h = os.environ['CUDA_HOME']", [("GM405", 2)], id="toolkit-home"),
+    pytest.param("h = os.environ.get('CUDA_PATH', '/usr/local/cuda')", [("GM405", 2)], id="toolkit-path"),
+    pytest.param("if 'CUDA_HOME' in os.environ:\n    pass", [("GM405", 2)], id="toolkit-build-gate"),
+    pytest.param("os.environ['CUDA_DEVICE_MAX_CONNECTIONS'] = '1'", [("GM404", 2)], id="unknown-cuda-variable"),
+    pytest.param("n = os.getenv('CUDA_DEVICE_MAX_CONNECTIONS')", [("GM404", 2)], id="unknown-cuda-variable-read"),
+    pytest.param("env = {'CUDA_MPS_PIPE_DIRECTORY': d}", [("GM404", 2)], id="unknown-cuda-variable-dict-key"),
 ])
 def test_env_findings(src, expected):
     assert finding_ids(f"import os\n{src}\n") == expected
 
 
-def test_cuda_home_converts_with_finding():
-    result = convert("import os\nh = os.environ.get('CUDA_HOME')\n")
-    assert "NEUWARE_HOME" in result.text
+def test_different_values_rename_carries_the_advice():
+    (finding,) = convert("import os\nos.environ['TORCH_CUDA_ARCH_LIST'] = '8.0'\n").findings
+    assert "TORCH_BANG_ARCH_LIST" in finding.message and "TORCH_BANG_ARCH_LIST=" in finding.suggestion
+
+
+@pytest.mark.parametrize("src", [
+    pytest.param("h = os.environ.get('CUDA_HOME')", id="toolkit-home"),
+    pytest.param("root = os.environ.get('CUDA_PATH', '/usr/local/cuda')\nnvcc = os.path.join(root, 'bin', 'nvcc')",
+                 id="toolkit-path-then-nvcc"),
+    pytest.param("if 'CUDA_HOME' in os.environ:\n    ext_modules.append(cuda_ext)", id="toolkit-build-gate"),
+    pytest.param("os.environ.setdefault('CUDA_TOOLKIT_ROOT_DIR', '/opt/cuda')", id="toolkit-root"),
+    pytest.param("os.environ['CUDA_DEVICE_MAX_CONNECTIONS'] = '1'", id="unknown-cuda-variable"),
+    pytest.param("x = os.environ.get('CUDA_')", id="bare-prefix"),
+])
+def test_env_names_that_stay(src):
+    assert_unchanged(f"import os\nimport torch\nimport torch_mlu\n{src}\n")
+
+
+def test_toolkit_finding_suggests_neuware_without_renaming():
+    (finding,) = convert("import os\nh = os.environ['CUDA_HOME']\n").findings
+    assert "CUDA_HOME" in finding.message and "NEUWARE_HOME" in finding.suggestion
+
+
+def test_runtime_variables_keep_converting_next_to_toolkit_paths():
+    assert_converts(
+        "import os\nimport torch\nif 'CUDA_HOME' in os.environ:\n    os.environ['CUDA_VISIBLE_DEVICES'] = '0'\n",
+        "import os\nimport torch\nimport torch_mlu\nif 'CUDA_HOME' in os.environ:\n    os.environ['MLU_VISIBLE_DEVICES'] = '0'\n")
 
 
 def test_cpp_extension_from_imports():
