@@ -109,7 +109,8 @@ def run_and_signal(*args: str, stage: str, signum: int, cwd: Optional[Path] = No
     must all be gone. Output is captured through pipes, as `$(...)` or a CI log would."""
     tag = uuid.uuid4().hex
     mark = Path(tempfile.mkdtemp()) / "mark"
-    env = environment(tag, GPU2MLU_FAULT=f"{stage}:pause", GPU2MLU_FAULT_MARK=str(mark))
+    # the signal comes 0.1 s after the mark; a short pause keeps the swap case (signals held) quick
+    env = environment(tag, GPU2MLU_FAULT=f"{stage}:pause", GPU2MLU_FAULT_MARK=str(mark), GPU2MLU_FAULT_PAUSE="5")
     started = time.monotonic()
     proc = subprocess.Popen(command(*args), env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
