@@ -10,7 +10,7 @@ from typing import Callable, Optional, Sequence
 
 from gpu2mlu import faults
 from gpu2mlu.errors import MigrationError, WriteError, io_message
-from gpu2mlu.output import Staging, check_input, check_output, is_staging, made_by_gpu2mlu, remove_abandoned
+from gpu2mlu.output import Staging, check_input, check_output, is_staging, made_by_gpu2mlu
 from gpu2mlu.report import RunResult, summarize
 from gpu2mlu.report import json as json_report
 from gpu2mlu.report import markdown as markdown_report
@@ -100,7 +100,6 @@ def migrate(src, out=None, *, settings: Optional[Settings] = None, force: bool =
     out = Path(out) if out is not None else default_output(src)
     check_paths(src, out, force)
     out = Path(os.path.realpath(out))
-    remove_abandoned(out)
     staging = Staging(out)
     try:
         names, old_reports = _report_names(src)

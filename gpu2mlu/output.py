@@ -101,7 +101,8 @@ def is_staging(path: str, out: Path) -> bool:
 
 
 def remove_abandoned(out: Path) -> list[str]:
-    """Remove the staging folders of `out` whose runs are gone (their lock can be taken)."""
+    """Remove the staging folders of `out` whose runs are gone (their lock can be taken). Call
+    with the parent folder locked."""
     removed = []
     pattern = _staging_pattern(out)
     try:
@@ -128,16 +129,21 @@ class Staging:
     """A locked folder beside the output that the run fills, then swaps in with swap_in()."""
 
     def __init__(self, out: Path) -> None:
+        """Remove the staging folders of runs that are gone, and make this run's, locked. Both
+        under the parent's lock: another run's clean-up must never see a staging folder between
+        its creation and its lock."""
         self.out = out
         parent = out.parent
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            path = tempfile.mkdtemp(prefix=f".{out.name}{STAGING_TAG}{os.getpid()}-", dir=parent)
+            with lock_folder(str(parent)):
+                remove_abandoned(out)
+                path = tempfile.mkdtemp(prefix=f".{out.name}{STAGING_TAG}{os.getpid()}-", dir=parent)
+                self.lock: Optional[FolderLock] = lock_folder(path)
         except OSError as exc:
             raise WriteError(f"cannot create the output folder {out}: "
                              f"{io_message(exc, str(parent if not parent.is_dir() else out))}") from None
         self.path = Path(path)
-        self.lock: Optional[FolderLock] = lock_folder(path)
 
     def output_path(self, path: str) -> str:
         """A path in the staging folder as the user will find it in the output."""
