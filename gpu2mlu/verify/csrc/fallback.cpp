@@ -7,14 +7,17 @@
 #include "emu.h"
 
 #include <ATen/EmptyTensor.h>
+#include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
 #include <ATen/ops/as_strided_native.h>
 #include <ATen/ops/view_native.h>
 #include <c10/core/CPUAllocator.h>
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace mlu_emu {
 
@@ -216,6 +219,74 @@ bool list_has_tensor(const c10::IValue& v) {
   return false;
 }
 
+bool has_generator_arg(const c10::FunctionSchema& schema) {
+  for (const auto& a : schema.arguments()) {
+    auto type = a.type();
+    if (type->kind() == c10::TypeKind::OptionalType) type = type->containedType(0);
+    if (type->kind() == c10::TypeKind::GeneratorType) return true;
+  }
+  return false;
+}
+
+// The CPU default generator runs on the device's state for one call.  Its
+// mutex cannot be held across the call (the CPU kernel takes it), so a CPU
+// random op racing in another thread would see the device stream; training
+// scripts draw host randomness in the main thread or in worker processes.
+struct HostGeneratorLoan {
+  at::CPUGeneratorImpl* host;
+  MluGenerator& device;
+  c10::intrusive_ptr<at::CPUGeneratorImpl> saved = c10::make_intrusive<at::CPUGeneratorImpl>();
+
+  explicit HostGeneratorLoan(MluGenerator& dev)
+      : host(at::check_generator<at::CPUGeneratorImpl>(at::detail::getDefaultCPUGenerator())),
+        device(dev) {
+    std::lock_guard<std::mutex> lk(host->mutex_);
+    MluGenerator::copy_state(*host, *saved);
+    MluGenerator::copy_state(device, *host);
+  }
+  void give_back() {
+    std::lock_guard<std::mutex> lk(host->mutex_);
+    MluGenerator::copy_state(*host, device);
+    MluGenerator::copy_state(*saved, *host);
+    done = true;
+  }
+  ~HostGeneratorLoan() {
+    // The kernel threw: the host stream still must not move.
+    if (!done) {
+      std::lock_guard<std::mutex> lk(host->mutex_);
+      MluGenerator::copy_state(*saved, *host);
+    }
+  }
+  bool done = false;
+};
+
+// CPU kernels split reductions by the intra-op thread count, so their bits
+// depend on it; a device's do not depend on the host thread that launches
+// them.  Emulated kernels therefore run with the count of the thread that
+// loaded the emulator (the main thread, which a CPU run computes in).  Other
+// threads drift from it: a thread takes the global count when it first runs
+// a parallel kernel, and the DataLoader's pin-memory thread sets that to 1,
+// so with pin_memory=True the autograd device thread (and a main thread that
+// had not computed yet) ran every kernel single-threaded and each gradient
+// changed.  Reading the count at load fixes the main thread's count before
+// any DataLoader starts; later it changes only by the main thread's own
+// torch.set_num_threads, which is followed.
+std::atomic<int> g_main_threads{0};
+const std::thread::id g_main_thread = [] {
+  g_main_threads.store(at::get_num_threads());
+  return std::this_thread::get_id();
+}();
+
+void match_main_thread_count() {
+  const int n = at::get_num_threads();
+  if (std::this_thread::get_id() == g_main_thread) {
+    g_main_threads.store(n, std::memory_order_relaxed);
+    return;
+  }
+  const int want = g_main_threads.load(std::memory_order_relaxed);
+  if (want > 0 && n != want) at::set_num_threads(want);
+}
+
 }  // namespace
 
 void mlu_fallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
@@ -256,11 +327,26 @@ void mlu_fallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
     }
   }
 
+  // Seeded ops without a Generator argument (native_dropout, the CPU flash
+  // attention's dropout) draw from the CPU default generator inside the CPU
+  // kernel.  On a real MLU they draw from the device generator, so lend the
+  // device state to the CPU default generator for the call and restore the
+  // CPU state afterwards: the host-side stream (shuffling, augmentation)
+  // must not move when the device draws.
+  std::optional<HostGeneratorLoan> loan;
+  if (!dev_gen && op.hasTag(at::Tag::nondeterministic_seeded) && !has_generator_arg(schema)) {
+    dev_gen = mlu_gen(al.device);
+    gen_lock = std::unique_lock<std::mutex>(dev_gen->mutex_);
+    loan.emplace(*dev_gen);
+  }
+
+  match_main_thread_count();
   {
     c10::DeviceGuard guard(c10::Device(kMLU, al.device));
     op.redispatchBoxed(c10::DispatchKeySet(c10::DispatchKey::CPU), stack);
   }
-  if (dev_gen) MluGenerator::copy_state(*twin, *dev_gen);
+  if (loan) loan->give_back();
+  else if (dev_gen) MluGenerator::copy_state(*twin, *dev_gen);
   al.sync_back();
 
   const size_t nret = schema.returns().size();
@@ -373,7 +459,23 @@ at::Tensor mlu_reshape_alias(const at::Tensor& self, c10::IntArrayRef size,
   return at::native::as_strided_tensorimpl(self, size, stride, std::nullopt);
 }
 
+// CPU and MLU dense tensors may shallow-copy into each other, as CPU and CUDA
+// do: module.to('mlu') then moves each Parameter's data (`param.data = ...`)
+// instead of replacing the Parameter, so tied weights stay tied and an
+// optimizer built before the move keeps updating the module's parameters.
+bool mlu_has_compatible_shallow_copy_type(const at::Tensor& self, const at::Tensor& from) {
+  auto dense = [](c10::DispatchKeySet ks) {
+    constexpr auto backends = c10::DispatchKeySet(
+        {c10::BackendComponent::CPUBit, c10::BackendComponent::PrivateUse1Bit});
+    return ks.has_any(c10::DispatchKeySet(c10::DispatchKey::Dense)) && ks.has_any(backends);
+  };
+  auto* impl = self.unsafeGetTensorImpl();
+  return impl->has_compatible_shallow_copy_type(from.key_set()) ||
+         (dense(self.key_set()) && dense(from.key_set()));
+}
+
 TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
+  m.impl("_has_compatible_shallow_copy_type", TORCH_FN(mlu_has_compatible_shallow_copy_type));
   m.impl("empty.memory_format", TORCH_FN(mlu_empty));
   m.impl("empty_strided", TORCH_FN(mlu_empty_strided));
   m.impl("resize_", TORCH_FN(mlu_resize_));
@@ -391,6 +493,17 @@ TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
   // non-CPU device; route them to the CPU implementation instead.
   m.impl("convolution", torch::CppFunction::makeFromBoxedFunction<&mlu_fallback>());
   m.impl("convolution_backward", torch::CppFunction::makeFromBoxedFunction<&mlu_fallback>());
+  // Ops with both a CPU kernel and a generic composite one: a PrivateUse1
+  // device would get the composite, whose rounding differs from the CPU
+  // kernel (layer_norm differed in the last bit, so a GPT's loss did), and
+  // mse_loss and smooth_l1_loss warn about resizing their output on each call.
+  // Run the CPU kernel, as every other op does.
+  for (const char* name :
+       {"native_layer_norm", "native_group_norm", "addr", "addr.out", "_stack", "_stack.out",
+        "all.dims", "all.dims_out", "any.dims", "any.dims_out", "linalg__powsum", "mse_loss",
+        "smooth_l1_loss"}) {
+    m.impl(name, torch::CppFunction::makeFromBoxedFunction<&mlu_fallback>());
+  }
 }
 
 TORCH_LIBRARY_IMPL(_, PrivateUse1, m) {
