@@ -291,3 +291,31 @@ def test_kernels_in_other_threads_compute_like_the_main_thread(emulator, tmp_pat
     """, env={"OMP_NUM_THREADS": "2"})
     assert r.returncode == 0, r.stderr
     assert "OK" in r.stdout
+
+
+def test_conjugate_and_negative_views_and_fft_match_cpu(emulator, tmp_path):
+    # x.conj().resolve_conj() and torch.fft.hfft on MLU used to recurse until SIGSEGV.
+    r = emulator.run(tmp_path, """
+        import torch, torch_mlu
+        torch.manual_seed(0)
+        x, a = torch.randn(10, dtype=torch.complex64), torch.randn(4, 4, dtype=torch.complex64)
+        checks = {
+            "resolve_conj": (lambda t: t.conj().resolve_conj(), x),
+            "conj_add": (lambda t: t.conj() + 1, x),
+            "resolve_neg": (lambda t: torch._neg_view(t).resolve_neg(), x),
+            "hfft": (torch.fft.hfft, x),
+            "hfft2": (torch.fft.hfft2, a),
+            "irfftn": (torch.fft.irfftn, a),
+            "conj_matmul": (lambda t: t.conj() @ t, a),
+            "adjoint_matmul": (lambda t: t.mH @ t, a),
+            "conj_to_cpu": (lambda t: t.conj().cpu(), x),
+        }
+        for name, (f, c) in checks.items():
+            got = f(c.to("mlu")).cpu().resolve_conj().resolve_neg()
+            assert torch.equal(f(c).resolve_conj().resolve_neg(), got), name
+        y = x.conj().to("mlu")
+        assert torch.equal(y.cpu().resolve_conj(), x.conj().resolve_conj())
+        print("OK")
+    """)
+    assert r.returncode == 0, r.stderr
+    assert "OK" in r.stdout

@@ -49,6 +49,10 @@ at::Tensor wrap(c10::Storage storage, c10::DispatchKey key, const at::Tensor& li
       std::move(storage), c10::DispatchKeySet(key), like.dtype());
   t.unsafeGetTensorImpl()->set_sizes_and_strides(like.sizes(), like.strides(),
                                                  like.storage_offset());
+  // The lazy conjugate/negative bits are part of the value: an alias without
+  // them reads x where the op expects conj(x) or -x.
+  if (like.is_conj()) t._set_conj(true);
+  if (like.is_neg()) t._set_neg(true);
   return t;
 }
 
@@ -504,6 +508,20 @@ TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
         "smooth_l1_loss"}) {
     m.impl(name, torch::CppFunction::makeFromBoxedFunction<&mlu_fallback>());
   }
+}
+
+// copy_ hands every copy involving a PrivateUse1 tensor to _copy_from.  The
+// Conjugate/Negative fallbacks would resolve a conj source first by cloning
+// it, and a clone is again a copy_ into the device: endless recursion
+// (x.conj().resolve_conj(), torch.fft.hfft crashed with SIGSEGV).  Our
+// _copy_from copies through CPU aliases that keep the bits, so let them pass.
+TORCH_LIBRARY_IMPL(aten, Conjugate, m) {
+  m.impl("_copy_from", torch::CppFunction::makeFallthrough());
+  m.impl("_copy_from_and_resize", torch::CppFunction::makeFallthrough());
+}
+TORCH_LIBRARY_IMPL(aten, Negative, m) {
+  m.impl("_copy_from", torch::CppFunction::makeFallthrough());
+  m.impl("_copy_from_and_resize", torch::CppFunction::makeFallthrough());
 }
 
 TORCH_LIBRARY_IMPL(_, PrivateUse1, m) {
