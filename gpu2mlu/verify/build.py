@@ -1,7 +1,7 @@
 """Build the emulator's C++ extension against the installed torch, once.
 
 The library is cached under a directory keyed by the torch version and a hash
-of the source, so a torch upgrade or an emulator change triggers a rebuild and
+of every source file in csrc/, so a torch upgrade or an emulator change triggers a rebuild and
 nothing else does.  A file lock serialises concurrent builders (several ranks,
 parallel test workers); whoever comes second finds the finished library.
 """
@@ -15,8 +15,22 @@ import shutil
 import time
 from pathlib import Path
 
-SOURCE = Path(__file__).with_name("csrc") / "mlu_emu.cpp"
+CSRC = Path(__file__).with_name("csrc")
 LIB_NAME = "mlu_emu"
+
+
+def sources() -> list[Path]:
+    """Every translation unit of the emulator, in a stable order."""
+    return sorted(CSRC.glob("*.cpp"))
+
+
+def _source_digest() -> str:
+    # Headers count too: a change to emu.h must rebuild every .cpp.
+    h = hashlib.sha256()
+    for path in sorted([*CSRC.glob("*.cpp"), *CSRC.glob("*.h")]):
+        h.update(path.name.encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
 
 
 class BuildError(RuntimeError):
@@ -34,8 +48,7 @@ def cache_root() -> Path:
 def build_dir() -> Path:
     import torch
 
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
-    return cache_root() / f"torch-{torch.__version__}-{digest}"
+    return cache_root() / f"torch-{torch.__version__}-{_source_digest()}"
 
 
 def library_path() -> Path:
@@ -84,7 +97,8 @@ def _compile(out: Path, verbose: bool) -> None:
     try:
         built = cpp_extension.load(
             name=LIB_NAME,
-            sources=[str(SOURCE)],
+            sources=[str(p) for p in sources()],
+            extra_include_paths=[str(CSRC)],
             build_directory=str(tmp.resolve()),
             extra_cflags=["-O2"],
             is_python_module=False,

@@ -1,0 +1,78 @@
+// Shared declarations of the emulated Cambricon MLU (`gpu2mlu verify`).
+//
+// The emulator is a PyTorch PrivateUse1 backend (renamed "mlu" from Python)
+// whose memory is ordinary host memory.  Sources, by concern:
+//   device_allocator.cpp  device index, guard, allocators, memory stats, pinned memory
+//   generators.cpp        per-device random generators
+//   fallback.cpp          the zero-copy boxed CPU fallback, basic kernels, autocast
+//   composites.cpp        kernels real MLUs have and CPU PyTorch lacks
+//   module.cpp            backend hooks and the torch.ops.mlu_emu.* control ops
+// No pybind: Python talks to us through torch.ops.mlu_emu.*, so one build
+// serves every Python version.
+
+#pragma once
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/Allocator.h>
+#include <torch/library.h>
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace mlu_emu {
+
+constexpr c10::DeviceType kMLU = c10::DeviceType::PrivateUse1;
+constexpr int kMaxDevices = 16;
+
+// ---- devices (device_allocator.cpp)
+int device_count();
+void check_index(c10::DeviceIndex i);
+c10::DeviceIndex current_device();
+void set_current_device(c10::DeviceIndex i);  // unchecked
+
+// ---- memory (device_allocator.cpp)
+c10::Allocator* device_allocator();
+c10::Allocator* pinned_allocator();
+bool is_pinned_ptr(const void* data);
+void note_alloc(int dev, int64_t n);
+void note_free(int dev, int64_t n);
+std::vector<int64_t> memory_stats(int dev);  // current, peak, allocs, frees
+void reset_peak(int dev);
+// Grow a storage on its own device (resize_ and the hooks).
+void resize_bytes(c10::StorageImpl* st, size_t n);
+
+// ---- generators (generators.cpp)
+// Per-device default generator: the CPU mt19937 engine, tagged with the MLU
+// device so torch sees a device generator.
+struct MluGenerator final : at::CPUGeneratorImpl {
+  explicit MluGenerator(c10::DeviceIndex idx, uint64_t seed = c10::default_rng_seed_val);
+  MluGenerator* clone_impl() const override;
+  static void copy_state(at::CPUGeneratorImpl& from, at::CPUGeneratorImpl& to);
+};
+const at::Generator& default_generator(c10::DeviceIndex i);
+MluGenerator* mlu_gen(c10::DeviceIndex i);
+
+// ---- fallback (fallback.cpp)
+// A fresh CPU storage adopted as MLU memory without copying.
+c10::Storage adopt_storage(const c10::Storage& cpu, c10::DeviceIndex dev);
+
+// State of one fallback call: MLU argument <-> CPU alias bookkeeping.
+struct Aliaser {
+  c10::DeviceIndex device = 0;
+  std::vector<std::pair<c10::StorageImpl*, c10::Storage>> storages;  // mlu -> alias
+  std::vector<std::pair<at::Tensor, at::Tensor>> tensors;           // mlu, alias
+  std::vector<std::pair<c10::StorageImpl*, c10::Storage>> adopted;  // cpu -> mlu
+
+  c10::Storage alias_storage(const c10::Storage& s);
+  at::Tensor to_cpu(const at::Tensor& t);
+  // After the CPU kernel ran: carry resizes and re-pointed outputs back.
+  void sync_back();
+  c10::Storage from_cpu_storage(const c10::Storage& s);
+  at::Tensor from_cpu(const at::Tensor& r);
+};
+
+void mlu_fallback(const c10::OperatorHandle& op, torch::jit::Stack* stack);
+
+}  // namespace mlu_emu
