@@ -215,7 +215,11 @@ def parse_args(argv):
     p = argparse.ArgumentParser(description="gpu2mlu conversion time vs a plain copy.")
     p.add_argument("--reps", type=int, default=5, help="timed repetitions (default 5)")
     p.add_argument("--warmup", type=int, default=1, help="untimed rounds first (default 1)")
-    p.add_argument("--packages", nargs="+", metavar="NAME", help="corpus packages (default: all)")
+    p.add_argument("--packages", nargs="+", metavar="NAME",
+                   help="corpus packages (default: the four of CORPUS; the acceptance corpus's "
+                        "names work too)")
+    p.add_argument("--acceptance", action="store_true",
+                   help="the acceptance corpus (tests/corpus.py ACCEPTANCE) instead of CORPUS")
     p.add_argument("--jobs", type=int, help="pass --jobs N to gpu2mlu")
     p.add_argument("--max-ratio", type=float, metavar="X",
                    help="exit 1 if median gpu2mlu / median cp exceeds X")
@@ -231,7 +235,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     corpus = load_corpus()
     args = parse_args(argv)
-    names = args.packages or list(corpus.CORPUS)
+    names = args.packages or list(corpus.ACCEPTANCE if args.acceptance else corpus.CORPUS)
     env = child_env()
     methods = ["cp", "gpu2mlu", "regex", "ast"]
     if not gpu2mlu_available(env):
@@ -245,7 +249,7 @@ def main(argv=None) -> int:
     try:
         tree, out = os.path.join(work, "tree"), os.path.join(work, "out")
         build_tree(corpus, names, tree)
-        print_description([f"{n}=={corpus.CORPUS[n]}" for n in names], describe(tree))
+        print_description([f"{n}=={corpus.pinned(n)}" for n in names], describe(tree))
         times, timings = measure(methods, commands(tree, out, args.jobs), out,
                                  args.reps, args.warmup, env)
     except (BenchError, corpus.CorpusError) as exc:

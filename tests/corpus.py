@@ -12,7 +12,7 @@ Library use::
 
 Command line (for CI prefetch)::
 
-    python tests/corpus.py fetch [NAME ...]
+    python tests/corpus.py fetch [NAME ...]     # default: every package of both tables
     python tests/corpus.py path NAME
 """
 
@@ -33,6 +33,17 @@ CORPUS = {
     "transformers": "5.24.0",
     "diffusers": "0.42.1",
     "ultralytics": "8.4.190",
+}
+
+# The real-project acceptance corpus (tests/test_corpus_acceptance.py): smaller packages with
+# real CUDA-aware training code whose runtime deps are light (the `corpus` extra), converted and
+# checked line by line against tests/corpus_expectations/NAME.toml; three of them also train a
+# few steps under `gpu2mlu verify` (tests/corpus_drivers/).
+ACCEPTANCE = {
+    "x-transformers": "2.31.10",
+    "vit-pytorch": "1.26.14",
+    "denoising-diffusion-pytorch": "2.3.4",
+    "lion-pytorch": "0.2.5",
 }
 
 PIP_TIMEOUT = 600  # seconds; a slow mirror is fine, a hung one is not
@@ -58,7 +69,7 @@ def corpus_tree(name: str, version: str | None = None, *, fetch: bool = True) ->
     each caller unpacks into its own temp dir and renames it into place, so a
     tree is either absent or complete.
     """
-    version = version or _pinned(name)
+    version = version or pinned(name)
     final = cache_root() / f"{name}-{version}"
     if final.is_dir():
         return final
@@ -82,11 +93,12 @@ def corpus_tree(name: str, version: str | None = None, *, fetch: bool = True) ->
     return final
 
 
-def _pinned(name: str) -> str:
+def pinned(name: str) -> str:
+    """The pinned version of NAME, from CORPUS or ACCEPTANCE."""
     try:
-        return CORPUS[name]
+        return {**CORPUS, **ACCEPTANCE}[name]
     except KeyError:
-        known = ", ".join(sorted(CORPUS))
+        known = ", ".join(sorted({**CORPUS, **ACCEPTANCE}))
         raise CorpusError(f"unknown corpus package {name!r} (known: {known})") from None
 
 
@@ -121,13 +133,14 @@ def _unpack(wheel: Path, dest: Path) -> None:
 def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="corpus.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    fetch = sub.add_parser("fetch", help="download and unpack (default: all pinned packages)")
+    fetch = sub.add_parser("fetch", help="download and unpack (default: every package of CORPUS "
+                                         "and ACCEPTANCE)")
     fetch.add_argument("names", nargs="*", metavar="NAME")
     path = sub.add_parser("path", help="print the tree of one package, fetching it if needed")
     path.add_argument("name")
     args = parser.parse_args(argv)
 
-    names = [args.name] if args.cmd == "path" else (args.names or list(CORPUS))
+    names = [args.name] if args.cmd == "path" else (args.names or [*CORPUS, *ACCEPTANCE])
     status = 0
     for name in names:
         try:
@@ -136,7 +149,7 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"corpus: {exc}", file=sys.stderr)
             status = 1
             continue
-        print(tree if args.cmd == "path" else f"{name}=={_pinned(name)}: {tree}")
+        print(tree if args.cmd == "path" else f"{name}=={pinned(name)}: {tree}")
     return status
 
 

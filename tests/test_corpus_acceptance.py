@@ -1,0 +1,156 @@
+"""The real-project acceptance corpus: pinned PyPI packages with CUDA-aware training code.
+
+Each package of ``corpus.ACCEPTANCE`` is converted; every changed line, added import, finding and
+CUDA-word line that must stay is held to tests/corpus_expectations/NAME.toml (reviewed by hand;
+``known_wrong`` entries there are converter bugs the test documents). Three packages then train a
+few steps with the CONVERTED code on an emulated MLU (``gpu2mlu verify``), with no hand edit, and
+their losses must equal a CPU run of the ORIGINAL package.
+
+Downloads are cached as for the timm round trip (tests/corpus.py). A failed fetch fails; with
+GPU2MLU_OFFLINE=1 a package missing from the cache skips.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DRIVERS = HERE / "corpus_drivers"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+accept = _load("gpu2mlu_test_corpus_accept", HERE / "corpus_accept.py")
+corpus = accept.corpus
+
+# Packages that train under verify: driver file, steps printed, and the tolerance on the losses
+# against the CPU run of the original (0: bitwise), with the reason when it is not 0.
+TRAINED = {
+    "x-transformers": ("x_transformers_train.py", 3, 0.0, ""),
+    "vit-pytorch": ("vit_pytorch_train.py", 6, 1e-5,
+                    "RvT's nn.LayerNorm: on the emulated device native_layer_norm runs PyTorch's "
+                    "CompositeExplicitAutograd math_native_layer_norm instead of the CPU kernel "
+                    "(the boxed CPU fallback only serves ops without a PrivateUse1 kernel), which "
+                    "rounds differently in the last bit of float32"),
+    "denoising-diffusion-pytorch": ("denoising_diffusion_pytorch_train.py", 6, 0.0, ""),
+}
+STEP = re.compile(r"^step (\d+) loss (\S+)$", re.M)
+# The runtime deps of the trained packages (the `corpus` extra of pyproject.toml).
+CORPUS_DEPS = ("einops", "einx", "loguru", "packaging", "torch_einops_utils", "tqdm")
+
+
+def _tree(name: str) -> Path:
+    offline = os.environ.get("GPU2MLU_OFFLINE") == "1"
+    try:
+        return corpus.corpus_tree(name, fetch=not offline)
+    except corpus.CorpusError as exc:
+        if offline:
+            pytest.skip(f"GPU2MLU_OFFLINE=1 and {name} is not cached: {exc}")
+        pytest.fail(f"could not fetch {name} ({exc}).\nThis test needs PyPI; set "
+                    "GPU2MLU_OFFLINE=1 to skip it offline.", pytrace=False)
+
+
+@pytest.fixture(scope="module", params=sorted(corpus.ACCEPTANCE))
+def converted(request, tmp_path_factory):
+    name = request.param
+    _tree(name)
+    out = tmp_path_factory.mktemp(name) / "out"
+    src, out, report = accept.convert(name, out, fetch=False)
+    return name, src, out, report
+
+
+def test_conversion_matches_the_reviewed_expectation(converted):
+    name, src, out, report = converted
+    assert accept.expectation_path(name).is_file(), (
+        f"no expectation for {name}: run `python tests/corpus_accept.py refresh {name}` and "
+        "review every line")
+    problems = accept.check(accept.load(name), accept.observe(src, out, report))
+    assert not problems, (
+        f"{name}: the conversion differs from tests/corpus_expectations/{name}.toml "
+        "(review; refresh with tests/corpus_accept.py):\n  " + "\n  ".join(problems))
+
+
+def test_expectation_names_the_pinned_version(converted):
+    name = converted[0]
+    expect = accept.load(name)
+    assert (expect["package"], expect["version"]) == (name, corpus.ACCEPTANCE[name])
+
+
+def test_converting_the_output_again_changes_nothing(converted, tmp_path):
+    name, src, out, _ = converted
+    import shutil
+
+    reports = {p.name for p in out.iterdir() if p.is_file() and not (src / p.name).exists()}
+    again_in = tmp_path / "in"
+    shutil.copytree(out, again_in, ignore=lambda d, names: reports if Path(d) == out else ())
+    _, again_out, report = accept.convert_dir(again_in, tmp_path / "out")
+    assert report["changes"] == [], f"{name}: a second conversion changed {report['changes'][:3]}"
+
+
+# ---------------------------------------------------------------- training under verify
+
+def _require_runtime():
+    required = os.environ.get("GPU2MLU_REQUIRE_TORCH") == "1"
+    for module in ("torch", *CORPUS_DEPS):
+        if required:
+            __import__(module)  # CI installs the `corpus` extra: a missing one fails loudly
+        else:
+            pytest.importorskip(module)
+
+
+def _env() -> dict:
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(REPO) + (os.pathsep + path if path else "")}
+
+
+def _losses(stdout: str) -> list[tuple[int, float]]:
+    return [(int(step), float.fromhex(loss)) for step, loss in STEP.findall(stdout)]
+
+
+@pytest.mark.parametrize("name", sorted(TRAINED))
+def test_converted_package_trains_under_verify_like_the_original_on_cpu(name, tmp_path_factory):
+    _require_runtime()
+    driver, steps, tolerance, why = TRAINED[name]
+    src = _tree(name)
+    out = tmp_path_factory.mktemp(f"{name}-train") / "out"
+    accept.convert(name, out, fetch=False)
+    script = str(DRIVERS / driver)
+    # Both runs at once: the reference on CPU with the original tree, the converted tree on the
+    # emulated MLU. cwd is a scratch folder, so nothing is imported from the repository by chance.
+    cwd = tmp_path_factory.mktemp(f"{name}-cwd")
+    cpu = subprocess.Popen([sys.executable, script, str(src), "cpu"], cwd=cwd, env=_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    mlu = subprocess.Popen([sys.executable, "-m", "gpu2mlu.verify", "--", sys.executable, script,
+                            str(out), "mlu"], cwd=cwd, env=_env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cpu_out, cpu_err = cpu.communicate(timeout=600)
+    mlu_out, mlu_err = mlu.communicate(timeout=600)
+
+    assert cpu.returncode == 0, f"CPU run of the original failed:\n{cpu_err[-4000:]}"
+    assert mlu.returncode == 0, f"the converted {name} failed under verify:\n{mlu_err[-4000:]}"
+    assert "problems: none" in mlu_err, mlu_err[-4000:]
+    assert "devices used: mlu:0" in mlu_err, mlu_err[-4000:]
+
+    expected, got = _losses(cpu_out), _losses(mlu_out)
+    assert [s for s, _ in expected] == list(range(steps)), cpu_out
+    assert [s for s, _ in got] == list(range(steps)), mlu_out
+    if tolerance == 0:
+        assert got == expected, f"{name}: losses differ from the CPU run (bitwise)"
+    else:
+        assert why
+        for (step, a), (_, b) in zip(expected, got):
+            assert b == pytest.approx(a, rel=tolerance, abs=0), (
+                f"{name}: step {step} loss {b!r} vs CPU {a!r}, beyond {tolerance} ({why})")
