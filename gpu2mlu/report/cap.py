@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from gpu2mlu.report.diff import DiffLine, FileDiff, Hunk
 
 FILE_DIFF_LINES = 2_000
-FILE_DIFF_CHARS = 200_000  # of code, before escaping: about a tenth of a line's markup
+FILE_DIFF_CHARS = 200_000  # of code, before escaping: a guard against very long lines
 PAGE_DIFF_LINES = 40_000
 PAGE_DIFF_CHARS = 4_000_000
 FILE_ROWS = 1_000  # per table
