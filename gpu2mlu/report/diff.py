@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 from gpu2mlu.report.patch import file_bytes, file_diff, grouped_opcodes
 
@@ -58,10 +58,31 @@ def source_lines(text: str) -> list[str]:
     return _SOURCE_LINE.findall(text)
 
 
-def diff_hunks(a: list[str], b: list[str], context: int = CONTEXT) -> list[Hunk]:
-    """Hunks between two lists of lines (each with its line ending)."""
-    hunks = []
-    for group in grouped_opcodes(a, b, context):
+@dataclass(frozen=True)
+class FileDiff:
+    """The hunks between two texts, built one at a time: a report that shows only the first few
+    hunks of a huge diff never holds a DiffLine for the rest."""
+    a: list[str]
+    b: list[str]
+    groups: list[list[tuple]]
+
+    @property
+    def removed(self) -> int:
+        return sum(i2 - i1 for group in self.groups for tag, i1, i2, _, _ in group if tag != "equal")
+
+    @property
+    def added(self) -> int:
+        return sum(j2 - j1 for group in self.groups for tag, _, _, j1, j2 in group if tag != "equal")
+
+    @staticmethod
+    def header(group: list[tuple]) -> tuple[int, int, int, int]:
+        """old_start, old_count, new_start, new_count of the hunk of `group`."""
+        _, i1, _, j1, _ = group[0]
+        _, _, i2, _, j2 = group[-1]
+        return i1 + 1, i2 - i1, j1 + 1, j2 - j1
+
+    def hunk(self, group: list[tuple]) -> Hunk:
+        a, b = self.a, self.b
         lines: list[DiffLine] = []
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
@@ -69,15 +90,30 @@ def diff_hunks(a: list[str], b: list[str], context: int = CONTEXT) -> list[Hunk]
                 continue
             lines += [DiffLine("-", i + 1, None, a[i]) for i in range(i1, i2)]
             lines += [DiffLine("+", None, j + 1, b[j]) for j in range(j1, j2)]
-        _, i1, _, j1, _ = group[0]
-        _, _, i2, _, j2 = group[-1]
-        hunks.append(Hunk(i1 + 1, i2 - i1, j1 + 1, j2 - j1, tuple(lines)))
-    return hunks
+        return Hunk(*self.header(group), tuple(lines))
+
+    def hunks(self) -> Iterator[Hunk]:
+        return (self.hunk(group) for group in self.groups)
+
+
+def diff_lines(a: list[str], b: list[str], context: int = CONTEXT) -> FileDiff:
+    """The diff between two lists of lines (each with its line ending)."""
+    return FileDiff(a, b, grouped_opcodes(a, b, context))
+
+
+def diff_hunks(a: list[str], b: list[str], context: int = CONTEXT) -> list[Hunk]:
+    """Hunks between two lists of lines (each with its line ending)."""
+    return list(diff_lines(a, b, context).hunks())
+
+
+def file_changes(before: str, after: str, context: int = CONTEXT) -> FileDiff:
+    """The report's diff of one file, with lines numbered as the converters number them."""
+    return diff_lines(source_lines(before), source_lines(after), context)
 
 
 def hunks(before: str, after: str, context: int = CONTEXT) -> list[Hunk]:
     """The report's hunks, with lines numbered as the converters number them."""
-    return diff_hunks(source_lines(before), source_lines(after), context)
+    return list(file_changes(before, after, context).hunks())
 
 
 def unified_diff(file_result, context: int = CONTEXT) -> str:

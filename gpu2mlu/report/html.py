@@ -5,7 +5,9 @@ Nothing is loaded from anywhere: the CSS and JavaScript (gpu2mlu/report/assets) 
 Content-Security-Policy allows exactly those two blocks (by hash) and nothing else, so the page
 opens from file:// and text from the project (paths, code, messages), which is always escaped,
 could not run or load anything even if it slipped through. The script only adds filters and the
-side-by-side view; without it every section is shown in full.
+side-by-side view; without it every section is shown in full. The only links out of the page are
+relative ones to the reports next to it (changes.patch, report.md, report.json), where a section cut
+to keep the page small (gpu2mlu.report.cap) says what it left out.
 """
 from __future__ import annotations
 
@@ -20,8 +22,10 @@ from functools import lru_cache
 from importlib import resources
 
 from gpu2mlu import __version__
-from gpu2mlu.report.diff import NO_NEWLINE, DiffLine, Hunk, hunks
+from gpu2mlu.report import cap
+from gpu2mlu.report.diff import NO_NEWLINE, DiffLine, Hunk, file_changes
 from gpu2mlu.report.model import RunResult, location, summarize
+from gpu2mlu.results import Change
 from gpu2mlu.rules import load_ruleset
 
 # Badge colours: the rule families of families.toml get distinct hues, in the table's order;
@@ -114,17 +118,20 @@ def _needles(text: str):
                 yield quoted
 
 
-def attribute_rules(file_result, file_hunks: list[Hunk]) -> dict[int, list[str]]:
+def attribute_rules(file_result, file_hunks: list[Hunk], changes=None) -> dict[int, list[str]]:
     """Rule families of each changed diff line, keyed by id() of the DiffLine.
 
     Lines are matched by number (a changed row covers its input lines; added rows follow an input
     line); lines that match nothing that way (notebook cells, whose rows count lines within a cell)
-    are matched by the changed text they contain.
+    are matched by the changed text they contain. `changes`: the file's changes to consider (all by
+    default). Every lookup goes through an index built once per block or file, so a block of 100,000
+    changed lines costs about 100,000 lookups, not their square.
     """
+    changes = file_result.changes if changes is None else changes
     by_old: dict[int, list[str]] = {}
     added_after: dict[int, list[tuple[str, str]]] = {}
     afters: dict[int, list[tuple[str, str]]] = {}  # input line -> (changed text of its row, rule)
-    for c in file_result.changes:
+    for c in changes:
         if c.cell is not None:
             continue
         if c.added:
@@ -140,28 +147,58 @@ def attribute_rules(file_result, file_hunks: list[Hunk]) -> dict[int, list[str]]
         for before, removed, added in _blocks(hunk):
             for line in removed:
                 result[id(line)] = list(by_old.get(line.old, ()))
-            block_rules = list(dict.fromkeys(r for line in removed for r in result[id(line)]))
-            for i, line in enumerate(added):
-                text = line.content.strip()
-                # an added row, by its text; else the changed row whose new text holds this line;
-                # else the removed line it replaces; else whatever the block changed
-                rules = [rule for n in range(before, before + len(removed) + 1)
-                         for t, rule in added_after.get(n, ()) if t == text]
-                if not rules and text:
-                    candidates = [(after, rule) for old in removed for after, rule in afters.get(old.old, ())]
-                    rules = [rule for after, rule in candidates
-                             if text in (part.strip() for part in _NEWLINES.split(after))]
-                    rules = rules or [rule for after, rule in candidates if text in after]
-                if not rules and len(removed) == len(added):
-                    rules = result[id(removed[i])]
-                result[id(line)] = list(dict.fromkeys(rules)) or block_rules
-    for hunk in file_hunks:
-        for line in hunk.lines:
-            if line.op != " " and not result.get(id(line)):
-                side = (lambda c: c.before) if line.op == "-" else (lambda c: c.after)
-                found = [c.rule for c in file_result.changes if any(n in line.content for n in _needles(side(c)))]
-                result[id(line)] = list(dict.fromkeys(found))
+            if added:
+                _attribute_added(before, removed, added, added_after, afters, result)
+    unmatched = [line for hunk in file_hunks for line in hunk.lines if line.op != " " and not result.get(id(line))]
+    if unmatched:
+        by_text = _TextRules(changes)
+        for line in unmatched:
+            result[id(line)] = by_text.rules(line)
     return result
+
+
+def _attribute_added(before: int, removed, added, added_after, afters, result) -> None:
+    """Rules of a block's added lines: an added row, by its text; else the changed row whose new
+    text holds this line; else the removed line it replaces; else whatever the block changed."""
+    block_rules = list(dict.fromkeys(r for line in removed for r in result[id(line)]))
+    added_rows: dict[str, list[str]] = {}  # text of an added row following a line of the block -> rules
+    for n in range(before, before + len(removed) + 1):
+        for text, rule in added_after.get(n, ()):
+            added_rows.setdefault(text, []).append(rule)
+    # the changed rows of the block's removed lines, each once, in line order
+    candidates = list(dict.fromkeys((after, rule) for old in removed for after, rule in afters.get(old.old, ())))
+    parts: dict[str, list[str]] = {}  # a stripped line of a changed row's new text -> rules
+    for after, rule in candidates:
+        for part in dict.fromkeys(p.strip() for p in _NEWLINES.split(after)):
+            parts.setdefault(part, []).append(rule)
+    for i, line in enumerate(added):
+        text = line.content.strip()
+        rules = added_rows.get(text, [])
+        if not rules and text:
+            rules = parts.get(text) or [rule for after, rule in candidates if text in after]
+        if not rules and len(removed) == len(added):
+            rules = result[id(removed[i])]
+        result[id(line)] = list(dict.fromkeys(rules)) or block_rules
+
+
+class _TextRules:
+    """Rules of a diff line by the changed text it contains (removed lines: a change's old text,
+    added lines: its new text), in the order of the first change that matches. Each distinct
+    (text, rule) is tried once per line, however many changes repeat it."""
+
+    def __init__(self, changes):
+        self._needles: dict[str, dict[tuple[str, str], int]] = {"-": {}, "+": {}}
+        for k, c in enumerate(changes):
+            for op, side in (("-", c.before), ("+", c.after)):
+                for needle in _needles(side):
+                    self._needles[op].setdefault((needle, c.rule), k)
+
+    def rules(self, line: DiffLine) -> list[str]:
+        first: dict[str, int] = {}
+        for (needle, rule), k in self._needles[line.op].items():
+            if needle in line.content and k < first.get(rule, k + 1):
+                first[rule] = k
+        return sorted(first, key=first.__getitem__)
 
 
 def _inline(old: str, new: str) -> tuple[str, str]:
@@ -219,19 +256,36 @@ def _diff_line(n: int, line: DiffLine, code: str, rules: list[str], linked: set[
     return out
 
 
-def _file_section(n: int, f, anchors: set[int]) -> str:
+def _near(changes, file_hunks: list[Hunk]) -> list:
+    """The changes that can name the rules of the shown lines of a cut diff: those up to its last
+    shown input line (added rows follow a line), and notebook ones (their lines count in a cell)."""
+    last = max((line.old for h in file_hunks for line in h.lines if line.old is not None), default=0)
+    return [c for c in changes if c.cell is not None or c.line <= last + 1]
+
+
+def _cut_notice(hidden: int, links: dict[str, str]) -> str:
+    return (f'<p class="note cut">{hidden:,} more changed lines not shown (this page shows at most '
+            f"{cap.FILE_DIFF_LINES:,} diff lines per file and {cap.PAGE_DIFF_LINES:,} in all); see "
+            f'{_link(links["patch"])}, next to this page, for the whole diff.</p>')
+
+
+def _file_section(n: int, f, anchors: set[int], page: cap.Allowance, links: dict[str, str]) -> str:
     rules = list(dict.fromkeys(c.rule for c in f.changes))
+    ids = list(dict.fromkeys(x.id for x in f.findings))
     head = [f'<span class="path">{_path(f.path)}</span>', f'<span class="tag">{esc(f.kind)}</span>']
     body: list[str]
     if f.before is None or f.after is None:
         body = ['<p class="muted">No diff: this run did not keep the text of changed files.</p>']
     else:
-        file_hunks = hunks(f.before, f.after)
-        line_rules = attribute_rules(f, file_hunks)
+        diff = file_changes(f.before, f.after)
+        start = page.for_file()
+        left = cap.Allowance(start.lines, start.chars)
+        shown = cap.cut(diff, left)
+        page.spend(left, start)
+        file_hunks = shown.hunks
+        line_rules = attribute_rules(f, file_hunks, _near(f.changes, file_hunks) if shown.hidden else None)
         code = _code(file_hunks)
-        plus = sum(line.op == "+" for h in file_hunks for line in h.lines)
-        minus = sum(line.op == "-" for h in file_hunks for line in h.lines)
-        head.append(f'<span class="plus">+{plus}</span><span class="minus">\u2212{minus}</span>')
+        head.append(f'<span class="plus">+{diff.added}</span><span class="minus">\u2212{diff.removed}</span>')
         if "\r\n" in f.before:
             head.append('<span class="tag" title="the file keeps its CRLF line endings">CRLF</span>')
         linked = {item.line for item in (*f.changes, *f.findings) if item.cell is None}
@@ -240,9 +294,13 @@ def _file_section(n: int, f, anchors: set[int]) -> str:
             lines.append(f'<div class="l h">{esc(hunk.header)}</div>')
             lines += [_diff_line(n, line, code[id(line)], line_rules.get(id(line), []), linked, anchors)
                       for line in hunk.lines]
-        body = ['<div class="diff uni">', *lines, "</div>"]
+        body = ['<div class="diff uni">', *lines, "</div>"] if lines else []
+        if shown.hidden:
+            body.append(_cut_notice(shown.hidden, links))
     head.append(f'<span class="badges">{_badges(rules, title=True)}</span>')
-    return (f'<section class="file" id="f{n}" data-file="{attr(f.path)}"><details open><summary>'
+    # the file's rules and finding IDs, for the filters even when its table rows are cut
+    keys = f' data-r="{attr(" ".join(rules))}"' + (f' data-ids="{attr(" ".join(ids))}"' if ids else "")
+    return (f'<section class="file" id="f{n}" data-file="{attr(f.path)}"{keys}><details open><summary>'
             + "".join(head) + "</summary>" + "".join(body) + "</details></section>")
 
 
@@ -262,46 +320,95 @@ def _loc_link(path: str, item, sections: dict[str, tuple[int, set[int]]]) -> str
     return f'<a class="mono" href="#{target}">{text}</a>'
 
 
-def _change_rows(run: RunResult, sections) -> list[str]:
+class _Rows:
+    """A table's rows as the page shows them: at most cap.FILE_ROWS per file and cap.PAGE_ROWS in
+    all. Numbers count every row, so they stay those of report.md."""
+
+    def __init__(self):
+        self.shown: list[str] = []
+        self.total = 0
+        self.cut: dict[str, int] = {}  # path -> rows left out
+        self._file, self._in_file = None, 0
+
+    def add(self, path: str, render) -> None:
+        """Count a row of `path`; `render(number)` makes its markup if the row is shown."""
+        self.total += 1
+        if path != self._file:
+            self._file, self._in_file = path, 0
+        if self._in_file >= cap.FILE_ROWS or len(self.shown) >= cap.PAGE_ROWS:
+            self.cut[path] = self.cut.get(path, 0) + 1
+            return
+        self._in_file += 1
+        self.shown.append(render(self.total))
+
+    def notice(self, what: str, links: dict[str, str]) -> str:
+        if not self.cut:
+            return ""
+        named = sorted(self.cut.items(), key=lambda kv: -kv[1])
+        files = ", ".join(f'<span class="mono">{_path(p)}</span> ({k:,} more)' for p, k in named[:5])
+        if len(named) > 5:
+            files += f", and {len(named) - 5:,} more files"
+        return (f'<p class="note cut">This page lists {len(self.shown):,} of the {self.total:,} {what} (at most '
+                f"{cap.FILE_ROWS:,} per file and {cap.PAGE_ROWS:,} in all); "
+                f'{_link(links["md"])} and {_link(links["json"])}, '
+                f"next to this page, list them all. Left out: {files}.</p>")
+
+
+def _change_rows(run: RunResult, sections) -> _Rows:
     """One row per changed line (several rules on a line share it), numbered as in report.md."""
-    rows = []
+    table = _Rows()
     for f in run.files:
         merged: dict[tuple, list[str]] = {}
-        order = []
         for c in f.changes:
-            key = (c.cell, c.line, c.added, c.before, c.after)
-            if key not in merged:
-                merged[key] = []
-                order.append(c)
-            if c.rule not in merged[key]:
-                merged[key].append(c.rule)
-        for c in order:
-            rules = merged[(c.cell, c.line, c.added, c.before, c.after)]
-            if c.added:
-                desc = f'add <code>{esc(_one_line(c.after))}</code>'
-            else:
-                desc = f'change <code>{esc(_one_line(c.before))}</code> to <code>{esc(_one_line(c.after))}</code>'
-            rows.append(f'<tr data-file="{attr(f.path)}" data-r="{attr(" ".join(rules))}"><td class="num">{len(rows) + 1}</td>'
-                        f"<td>{_loc_link(f.path, c, sections)}</td><td>{_badges(rules)}</td>"
-                        f'<td class="desc">{desc}</td></tr>')
-    return rows
+            rules = merged.setdefault((c.cell, c.line, c.added, c.before, c.after), [])
+            if c.rule not in rules:
+                rules.append(c.rule)
+        for (cell, line, added, before, after), rules in merged.items():
+            table.add(f.path, lambda number: _change_row(number, f.path, cell, line, added, before, after,
+                                                         rules, sections))
+    return table
 
 
-def _finding_rows(run: RunResult, specs, sections) -> list[str]:
-    rows = []
+def _change_row(number: int, path: str, cell, line: int, added: bool, before: str, after: str, rules,
+                sections) -> str:
+    if added:
+        desc = f'add <code>{esc(_one_line(after))}</code>'
+    else:
+        desc = f'change <code>{esc(_one_line(before))}</code> to <code>{esc(_one_line(after))}</code>'
+    where = Change(line, "", before, after, added, cell)
+    return (f'<tr data-file="{attr(path)}" data-r="{attr(" ".join(rules))}"><td class="num">{number}</td>'
+            f"<td>{_loc_link(path, where, sections)}</td><td>{_badges(rules)}</td>"
+            f'<td class="desc">{desc}</td></tr>')
+
+
+def _finding_rows(run: RunResult, specs, sections) -> _Rows:
+    table = _Rows()
     for f in run.files:
         for x in f.findings:
-            name = specs[x.id].name if x.id in specs else ""
-            rows.append(f'<tr data-file="{attr(f.path)}" data-id="{attr(x.id)}"><td class="num">{len(rows) + 1}</td>'
-                        f'<td><a class="fid" href="#id-{attr(_slug(x.id))}" title="{attr(name)}">{esc(x.id)}</a>'
-                        f'<div class="fname">{esc(name)}</div></td>'
-                        f"<td>{_loc_link(f.path, x, sections)}</td><td>{esc(_one_line(x.message))}</td>"
-                        f"<td>{esc(_one_line(x.suggestion))}</td></tr>")
-    return rows
+            table.add(f.path, lambda number: _finding_row(number, f.path, x, specs, sections))
+    return table
 
 
-def _table(section_id: str, title: str, head: list[str], rows: list[str], empty: str, intro: str = "") -> str:
-    out = [f'<section id="{section_id}"><h2>{title} <span class="count">{len(rows)}</span></h2>', intro]
+def _finding_row(number: int, path: str, x, specs, sections) -> str:
+    name = specs[x.id].name if x.id in specs else ""
+    return (f'<tr data-file="{attr(path)}" data-id="{attr(x.id)}"><td class="num">{number}</td>'
+            f'<td><a class="fid" href="#id-{attr(_slug(x.id))}" title="{attr(name)}">{esc(x.id)}</a>'
+            f'<div class="fname">{esc(name)}</div></td>'
+            f"<td>{_loc_link(path, x, sections)}</td><td>{esc(_one_line(x.message))}</td>"
+            f"<td>{esc(_one_line(x.suggestion))}</td></tr>")
+
+
+def _skipped_rows(run: RunResult) -> _Rows:
+    table = _Rows()
+    for f in run.skipped:
+        table.add(f.path, lambda number: (f'<tr data-file="{attr(f.path)}"><td class="num">{number}</td>'
+                                          f'<td class="mono">{_path(f.path)}</td><td>{esc(_one_line(f.reason))}</td></tr>'))
+    return table
+
+
+def _table(section_id: str, title: str, head: list[str], table: _Rows, empty: str, notice: str = "") -> str:
+    rows = table.shown
+    out = [f'<section id="{section_id}"><h2>{title} <span class="count">{table.total}</span></h2>', notice]
     if rows:
         out.append(f'<div class="scroll"><table class="list"><thead><tr>{"".join(f"<th>{h}</th>" for h in head)}'
                    f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
@@ -366,22 +473,36 @@ def _filters(run: RunResult, specs) -> str:
             '<p id="q-count" aria-live="polite"></p></div>')
 
 
+def _link(name: str) -> str:
+    return f'<a href="{attr(name)}">{esc(name)}</a>'
+
+
+def _links(run: RunResult) -> dict[str, str]:
+    """Relative links to the reports written next to report.html, named as this run names them
+    (gpu2mlu_report.md and so on when the project has files of those names)."""
+    md = os.path.basename(run.report_md)
+    prefix = md[: -len("report.md")] if md.endswith("report.md") else ""
+    return {key: prefix + name for key, name in
+            (("md", "report.md"), ("json", "report.json"), ("patch", "changes.patch"))}
+
+
 def render(run: RunResult) -> str:
     if not run.summary:
         run.summary = summarize(run)
     specs = load_ruleset(run.line).findings
+    links = _links(run)
     sections: dict[str, tuple[int, set[int]]] = {}
     diffs = []
+    page = cap.page_allowance()
     for f in run.files:
         if f.changes:
             n = len(diffs) + 1
             anchors: set[int] = set()
-            diffs.append(_file_section(n, f, anchors))
+            diffs.append(_file_section(n, f, anchors, page, links))
             sections[f.path] = (n, anchors)
     changes = _change_rows(run, sections)
     findings = _finding_rows(run, specs, sections)
-    skipped = [f'<tr data-file="{attr(f.path)}"><td class="num">{i}</td><td class="mono">{_path(f.path)}</td>'
-               f"<td>{esc(_one_line(f.reason))}</td></tr>" for i, f in enumerate(run.skipped, 1)]
+    skipped = _skipped_rows(run)
     css, js = _asset("report.css"), _asset("report.js")
     csp = (f"default-src 'none'; script-src {_hash(js)}; style-src {_hash(css)}; img-src data:; "
            "base-uri 'none'; form-action 'none'")
@@ -408,15 +529,15 @@ def render(run: RunResult) -> str:
         _summary(run, specs),
         _filters(run, specs),
         _table("findings", "Needs Manual Attention", ["No.", "ID", "File", "Message", "Suggestion"], findings,
-               "Nothing: gpu2mlu found no code that needs a human."),
+               "Nothing: gpu2mlu found no code that needs a human.", findings.notice("findings", links)),
         _table("skipped", "Skipped Files", ["No.", "File", "Reason"], skipped,
-               "None: every file was converted or copied."),
+               "None: every file was converted or copied.", skipped.notice("skipped files", links)),
         f'<section id="diffs"><h2>Diffs <span class="count">{len(diffs)}</span></h2>',
         diff_intro if diffs else '<p class="muted">No file changed.</p>',
         "".join(diffs),
         '<p class="none" hidden>No changed file matches the filters.</p></section>',
         _table("changes", "Cambricon PyTorch Changes", ["No.", "File", "Rule", "Description"], changes,
-               "No change."),
+               "No change.", changes.notice("changed lines", links)),
         f'<footer class="muted">Written by gpu2mlu {esc(__version__)} in {run.wall_seconds:.2f} s. '
         "Self-contained: this page loads nothing from the network.</footer>",
         f"</main><script>{js}</script></body></html>",

@@ -80,9 +80,13 @@ def file_diff(path: str, before: bytes, after: bytes, context: int = CONTEXT) ->
 # gpu2mlu's changes keep nearly every line and its order, so the diff re-synchronises after each
 # difference by looking a short way ahead (linear time), instead of difflib's general matching,
 # which is quadratic on files with many repeated lines. Any alignment is a valid patch as long as
-# "equal" lines are equal; far-apart rewrites fall back to difflib.
+# "equal" lines are equal; far-apart rewrites fall back to difflib, on the whole rest of the file
+# when that is short, else on a window at a time: difflib is quadratic or worse on many repeated lines
+# (a 4,000-line stretch of a generated file took 80 s).
 _LOOKAHEAD = 48
 _SYNC = 2  # lines that must agree for a re-synchronisation
+_REST = 1_000  # lines (both sides) that difflib may match in one go
+_WINDOW = 2 * _LOOKAHEAD  # lines per side that difflib matches at a time beyond that
 
 
 def _resync(a: list, b: list, i: int, j: int):
@@ -96,7 +100,7 @@ def _resync(a: list, b: list, i: int, j: int):
                 if x == n and y == m:
                     return x, y
                 continue
-            if a[x:x + _SYNC] == b[y:y + _SYNC] and (x + _SYNC <= n) == (y + _SYNC <= m):
+            if a[x] == b[y] and a[x:x + _SYNC] == b[y:y + _SYNC] and (x + _SYNC <= n) == (y + _SYNC <= m):
                 return x, y
     return None
 
@@ -115,10 +119,15 @@ def opcodes(a: list, b: list) -> list[tuple[str, int, int, int, int]]:
         if i == n and j == m:
             break
         found = _resync(a, b, i, j)
-        if found is None:
+        if found is None and (n - i) + (m - j) <= _REST:
             for tag, x1, x2, y1, y2 in SequenceMatcher(None, a[i:], b[j:], autojunk=False).get_opcodes():
                 ops.append((tag, x1 + i, x2 + i, y1 + j, y2 + j))
             break
+        if found is None:
+            window = _window(a, b, i, j)
+            ops += window
+            i, j = window[-1][2], window[-1][4]
+            continue
         x, y = found
         if x > i and y > j:  # a short stretch: let difflib pair its lines exactly
             for tag, x1, x2, y1, y2 in SequenceMatcher(None, a[i:x], b[j:y], autojunk=False).get_opcodes():
@@ -129,12 +138,32 @@ def opcodes(a: list, b: list) -> list[tuple[str, int, int, int, int]]:
     return ops
 
 
+def _window(a: list, b: list, i: int, j: int) -> list[tuple]:
+    """difflib's opcodes for the next _WINDOW lines of each side, up to their last equal run (from
+    where the linear scan goes on); one change of the whole window when no line matches."""
+    x2, y2 = min(len(a), i + _WINDOW), min(len(b), j + _WINDOW)
+    ops = [(tag, x1 + i, x2_ + i, y1 + j, y2_ + j)
+           for tag, x1, x2_, y1, y2_ in SequenceMatcher(None, a[i:x2], b[j:y2], autojunk=False).get_opcodes()]
+    last = max((k for k, op in enumerate(ops) if op[0] == "equal"), default=None)
+    if last is None:
+        return [(_tag(i, x2, j, y2), i, x2, j, y2)]
+    return ops[:last + 1]
+
+
+def _tag(i1: int, i2: int, j1: int, j2: int) -> str:
+    return "replace" if i2 > i1 and j2 > j1 else "delete" if i2 > i1 else "insert"
+
+
 def _merged(ops: list[tuple]) -> list[tuple]:
-    """Adjacent equal runs as one (the refinement above can leave them side by side)."""
+    """Adjacent equal runs as one (the refinement above can leave them side by side), and adjacent
+    changes as one (windows in which no line matched)."""
     out: list[tuple] = []
     for op in ops:
         if out and op[0] == "equal" == out[-1][0]:
             out[-1] = ("equal", out[-1][1], op[2], out[-1][3], op[4])
+        elif out and op[0] != "equal" != out[-1][0]:
+            i1, j1 = out[-1][1], out[-1][3]
+            out[-1] = (_tag(i1, op[2], j1, op[4]), i1, op[2], j1, op[4])
         else:
             out.append(op)
     return out

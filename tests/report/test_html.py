@@ -356,3 +356,116 @@ def test_notebook_lines_get_their_rules_by_text():
     [row] = [r for r in page.rows("changes") if cells(r)[1].all_text() == "nb.ipynb:cell 1:line 2"]
     [link] = [n for n in cells(row)[1].walk() if n.tag == "a"]
     assert link.attrs["href"] == "#f1"  # the cell's line is not a line of the file: link to the file
+
+
+# --- what the page inlines: bounded per file and per page (gpu2mlu.report.cap) ----------------
+
+_HUGE_LINES = ("x = torch.cuda.FloatTensor(3)\n", "y = t.cuda()\n", "w = a + b\n")
+_HUGE_RULES = ("device-literal", "tensor-cuda-method", None)
+
+
+def huge_file(path="big.py", blocks=3000):
+    """Two lines of every three changed: one hunk of thousands of changed lines."""
+    before = "".join(_HUGE_LINES * blocks)
+    changes = [Change(3 * k + i + 1, rule, text.strip(), text.strip().replace("cuda", "mlu"))
+               for k in range(blocks) for i, (text, rule) in enumerate(zip(_HUGE_LINES, _HUGE_RULES)) if rule]
+    return FileResult(path, CONVERTED, changes, [], kind="python", before=before, after=before.replace("cuda", "mlu"))
+
+
+def section_text(page, path):
+    [section] = page.find(lambda n: n.tag == "section" and n.attrs.get("data-file") == path)
+    return section
+
+
+def test_a_file_over_the_cap_is_cut_with_a_notice_and_a_link():
+    small = big_run(1).files[0]
+    run = RunResult("/in", "/out", "2.4", [huge_file(), small])
+    run.summary = summarize(run)
+    page = Page(html_report.render(run))
+    lines = page.diff_lines("big.py")
+    code = [n for n in lines if n.attrs.get("class") != "l h"]
+    assert len(code) == html_report.cap.FILE_DIFF_LINES
+    shown = [n for n in code if n.attrs.get("class") in ("l d", "l a")]
+    # both sides of the giant changed run show, each line with its rule
+    removed = [line_code(n) for n in shown if n.attrs["class"] == "l d"]
+    added = [line_code(n) for n in shown if n.attrs["class"] == "l a"]
+    assert removed[:2] == ["x = torch.cuda.FloatTensor(3)", "y = t.cuda()"]
+    assert added[:2] == ["x = torch.mlu.FloatTensor(3)", "y = t.mlu()"]
+    assert all(n.attrs.get("data-r") for n in shown if "w = a + b" not in line_code(n))
+    total = 2 * 6000  # the "w = a + b" lines stay as context
+    section = section_text(page, "big.py")
+    text = " ".join(section.all_text().split())
+    assert f"+{total // 2}" in text and f"\u2212{total // 2}" in text  # the header counts the whole diff
+    assert f"{total - len(shown):,} more changed lines not shown" in text and "see changes.patch" in text
+    [link] = [n for n in section.walk() if n.tag == "a" and n.attrs.get("href") == "changes.patch"]
+    # the small file is complete: no notice, every line of its three hunks
+    assert "not shown" not in section_text(page, "pkg0/module_0.py").all_text()
+    assert len(page.diff_lines("pkg0/module_0.py")) == 3 * 9
+    hrefs = {a.get("href") for t, a in page.tags if a.get("href")}
+    assert {h for h in hrefs if not h.startswith(("#", "data:"))} == {"changes.patch", "report.md", "report.json"}
+
+
+def test_table_rows_are_capped_per_file_and_numbered_as_in_report_md():
+    small = big_run(1).files[0]
+    run = RunResult("/in", "/out", "2.4", [huge_file(), small])
+    run.summary = summarize(run)
+    page = Page(html_report.render(run))
+    rows = page.rows("changes")
+    big_rows = [r for r in rows if r.attrs["data-file"] == "big.py"]
+    assert len(big_rows) == html_report.cap.FILE_ROWS
+    small_numbers = [cells(r)[0].all_text() for r in rows if r.attrs["data-file"] != "big.py"]
+    assert small_numbers == ["6001", "6002", "6003"]  # big.py has 6,000 rows in report.md
+    section = page.by_id("changes")
+    text = " ".join(section.all_text().split())
+    assert "6003" in page.by_id("changes").children[0].all_text()  # the heading counts every row
+    assert "This page lists 1,003 of the 6,003 changed lines" in text
+    assert "report.md and report.json, next to this page, list them all" in text and "big.py (5,000 more)" in text
+    hrefs = [n.attrs["href"] for n in section.walk() if n.tag == "a" and not n.attrs["href"].startswith("#")]
+    assert hrefs == ["report.md", "report.json"]
+
+
+def test_a_complete_run_says_nothing_is_cut(run):
+    text = html_report.render(run)
+    assert "not shown" not in text and "This page lists" not in text and 'class="note cut"' not in text
+
+
+def test_links_follow_the_report_names_of_the_run():
+    run = RunResult("/in", "/out", "2.4", [huge_file()])
+    run.summary = summarize(run)
+    run.report_md = "/out/gpu2mlu_report.md"  # the project had its own report.md
+    page = Page(html_report.render(run))
+    hrefs = {a.get("href") for t, a in page.tags if a.get("href") and not a["href"].startswith(("#", "data:"))}
+    assert hrefs == {"gpu2mlu_changes.patch", "gpu2mlu_report.md", "gpu2mlu_report.json"}
+
+
+def test_a_huge_run_gives_a_page_of_a_few_megabytes():
+    """24 files of 4,000 changed lines each: more than the page shows, per file and in all."""
+    run = RunResult("/in", "/out", "2.4", [huge_file(f"pkg/big_{i}.py", blocks=2000) for i in range(24)])
+    run.summary = summarize(run)
+    text = html_report.render(run)
+    cap = html_report.cap
+    assert text.count('<div class="l') - text.count('<div class="l h"') == cap.PAGE_DIFF_LINES
+    assert text.count("<tr data-file=") == cap.PAGE_ROWS
+    assert len(text.encode()) < 12_000_000, len(text.encode())
+    # every file keeps its section (the filters and the links from the tables need it), with a notice;
+    # the first 20 use up the page's diff lines, those after them show none
+    sections = text.split('<section class="file"')[1:]
+    assert len(sections) == 24
+    assert all("more changed lines not shown" in s for s in sections)
+    shown = [s.count('<div class="l') - s.count('<div class="l h"') for s in sections]
+    assert shown == [cap.FILE_DIFF_LINES] * 20 + [0] * 4
+
+
+def test_one_huge_file_gives_a_page_under_a_megabyte():
+    run = RunResult("/in", "/out", "2.4", [huge_file(blocks=25000)])  # 1 MB, 50,000 changes
+    run.summary = summarize(run)
+    assert len(html_report.render(run).encode()) < 1_000_000
+
+
+def test_sections_name_their_rules_and_findings_for_the_filters():
+    f = huge_file(blocks=1000)
+    f.findings = [Finding(1, "GM201", "message", "suggestion")]
+    run = RunResult("/in", "/out", "2.4", [f])
+    run.summary = summarize(run)
+    [section] = Page(html_report.render(run)).find(lambda n: n.tag == "section" and "file" in n.classes())
+    assert section.attrs["data-r"] == "device-literal tensor-cuda-method" and section.attrs["data-ids"] == "GM201"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from gpu2mlu.report.patch import file_diff, opcodes
+from gpu2mlu.report.patch import file_diff, grouped_opcodes, opcodes
 
 _HUNK = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@\n")
 
@@ -72,3 +72,25 @@ def test_opcodes_are_linear_on_repetitive_files():
         rebuilt += a[i1:i2] if tag == "equal" else b[j1:j2]
     assert rebuilt == b
     assert sum(1 for op in ops if op[0] != "equal") == len(range(0, len(b), 500))
+
+
+def test_far_rewrites_among_repeated_lines_are_matched_in_windows():
+    """No two agreeing lines within the look-ahead, and an unchanged line every fourth line: difflib
+    on the whole rest was cubic here. The patch still applies, keeps every unchanged line as context
+    and pairs each changed line with its rewrite."""
+    block_a = [b"x = torch.cuda.FloatTensor(3)\n", b"y = t.cuda()\n", b"w = a + b\n", b'z = torch.device("cuda:0")\n']
+    block_b = [b"x = torch.mlu.FloatTensor(3)\n", b"y = t.mlu()\n", b"w = a + b\n", b'z = torch.device("mlu:0")\n']
+    a, b = block_a * 3000, block_b * 3000
+    ops = opcodes(a, b)
+    assert all(a[i1:i2] == b[j1:j2] for tag, i1, i2, j1, j2 in ops if tag == "equal")
+    assert sum(i2 - i1 for tag, i1, i2, _, _ in ops if tag == "equal") == 3000  # every "w = a + b"
+    assert all(i2 - i1 == j2 - j1 for _, i1, i2, j1, j2 in ops)
+    before, after = b"".join(a), b"".join(b)
+    assert apply(file_diff("f.py", before, after), before) == after
+
+
+def test_a_file_with_no_line_left_is_one_change():
+    """Matched window by window, but shown as one change: all removed lines, then all added ones."""
+    a = [b"a%d\n" % k for k in range(5000)]
+    b = [b"b%d\n" % k for k in range(5000)]
+    assert grouped_opcodes(a, b) == [[("replace", 0, 5000, 0, 5000)]]

@@ -29,6 +29,13 @@
   };
   changeRows.forEach(function (r) { words(r.dataset.r).forEach(function (x) { entry(r.dataset.file).rules.add(x); }); });
   findingRows.forEach(function (r) { entry(r.dataset.file).ids.add(r.dataset.id); });
+  // A file section names all its rules and finding IDs, also those of table rows a big run leaves out.
+  sections.forEach(function (s) {
+    var e = entry(s.dataset.file);
+    words(s.dataset.r).forEach(function (x) { e.rules.add(x); });
+    words(s.dataset.ids).forEach(function (x) { e.ids.add(x); });
+  });
+  var cut = doc.querySelector(".cut") !== null;
 
   function fileMatches(path, q, rule, id) {
     if (q && path.toLowerCase().indexOf(q) < 0) return false;
@@ -68,7 +75,8 @@
       nFiles + " of " + sections.length + " changed files \u00b7 " +
       nChanges + " of " + changeRows.length + " changed lines \u00b7 " +
       nFindings + " of " + findingRows.length + " findings \u00b7 " +
-      nSkipped + " of " + skippedRows.length + " skipped files";
+      nSkipped + " of " + skippedRows.length + " skipped files" +
+      (cut ? " on this page (it leaves out part of this big run: see the notes)" : "");
   }
 
   function pick(select, value) {
