@@ -81,7 +81,7 @@ SCRIPT = """
             check("send/irecv", r, [9])
         else:
             r = torch.empty(2, dtype=torch.int64, device=dev)
-            dist.recv(r, 0)
+            assert dist.recv(r) == 0  # from any source
             check("send/irecv", r, [7, 8])
             dist.isend(torch.tensor([9], device=dev), 0).wait()
 

@@ -85,6 +85,23 @@ RNN_SCRIPT = """
         print("close", name, kw, lengths)
     print("worst relative error", worst)
 
+    # Double backward goes through ATen's differentiable cell backward.
+    for cls in (torch.nn.LSTMCell, torch.nn.GRUCell):
+        torch.manual_seed(4)
+        cell, res = cls(5, 6), []
+        for dev in ("cpu", "mlu"):
+            c = copy.deepcopy(cell).to(dev)
+            xi = x[0].to(dev).requires_grad_()
+            out = c(xi)
+            g, = torch.autograd.grad((out[0] if cls is torch.nn.LSTMCell else out).pow(2).sum(),
+                                     xi, create_graph=True)
+            gg, = torch.autograd.grad(g.sum(), c.weight_hh)
+            res.append([g.detach().cpu(), gg.cpu()])
+        assert all(rel_err(b, a) <= 2e-6 for a, b in zip(*res)), cls
+    with torch.autocast("mlu", dtype=torch.float16):
+        lstm = torch.nn.LSTM(5, 6).mlu()
+        assert lstm(x.mlu())[0].dtype == torch.float16
+
     # Training steps on the MLU: the loss goes down and stays finite.
     torch.manual_seed(3)
     model = torch.nn.LSTM(5, 16, num_layers=2, dropout=0.2).mlu()

@@ -64,6 +64,11 @@ class _PendingWork(dist.Work):
     def is_completed(self):
         return self._done
 
+    def _source_rank(self):  # recv from any source: who sent it
+        return self._work._source_rank()
+
+    source_rank = _source_rank
+
     def is_success(self):
         return self._done
 
@@ -236,6 +241,11 @@ class ProcessGroupCNCL(dist.ProcessGroup):
     def recv(self, tensors, src, tag=0):
         host = _host(tensors)
         return _PendingWork(self._gloo.recv(host, src, tag), tensors, host,
+                            lambda: _back(tensors, host))
+
+    def recv_anysource(self, tensors, tag=0):
+        host = _host(tensors)
+        return _PendingWork(self._gloo.recv_anysource(host, tag), tensors, host,
                             lambda: _back(tensors, host))
 
     # _coalescing_manager brackets grouped p2p ops with these; every op here is
