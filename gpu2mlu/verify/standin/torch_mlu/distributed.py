@@ -83,7 +83,7 @@ class _PendingWork(dist.Work):
 
 
 def _check_gather_sizes(output, input, size):
-    """all_gather_single accepts the concatenated ([size*n, ...]) or stacked ([size, ...]) form."""
+    """The output must hold `size` inputs, concatenated ([size*n, ...]) or stacked ([size, ...])."""
     if output.numel() != input.numel() * size:
         raise ValueError(
             f"output tensor of {output.numel()} elements cannot hold {size} inputs of "
@@ -233,8 +233,8 @@ class ProcessGroupCNCL(dist.ProcessGroup):
         return _done([])
 
     def send(self, tensors, dst, tag=0):
-        # Not waited here: gloo's send completes only once the peer receives, and
-        # batch_isend_irecv issues every send before any recv.
+        # Not waited here: gloo's send does not complete before the peer posts the
+        # matching recv, and batch_isend_irecv issues every send before any recv.
         host = _host(tensors)
         return _PendingWork(self._gloo.send(host, dst, tag), tensors, host)
 
