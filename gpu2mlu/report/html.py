@@ -24,7 +24,7 @@ from importlib import resources
 from gpu2mlu import __version__
 from gpu2mlu.report import cap
 from gpu2mlu.report.diff import NO_NEWLINE, DiffLine, Hunk, file_changes
-from gpu2mlu.report.model import RunResult, location, summarize
+from gpu2mlu.report.model import RunResult, conversion, location, summarize
 from gpu2mlu.results import Change
 from gpu2mlu.rules import load_ruleset
 
@@ -297,6 +297,10 @@ def _file_section(n: int, f, anchors: set[int], page: cap.Allowance, links: dict
         body = ['<div class="diff uni">', *lines, "</div>"] if lines else []
         if shown.hidden:
             body.append(_cut_notice(shown.hidden, links))
+    rate = conversion([f])
+    if rate["rate"] is not None:
+        head.append(f'<span class="tag" title="{rate["automatic"]} sites converted automatically, '
+                    f'{rate["manual"]} need a human">{_percent(rate["rate"])} automatic</span>')
     head.append(f'<span class="badges">{_badges(rules, title=True)}</span>')
     # the file's rules and finding IDs, for the filters even when its table rows are cut
     keys = f' data-r="{attr(" ".join(rules))}"' + (f' data-ids="{attr(" ".join(ids))}"' if ids else "")
@@ -429,6 +433,13 @@ def _summary(run: RunResult, specs) -> str:
              ("findings", "findings need a human", s["findings"])]
     if files.get("excluded"):  # left out by --include/--exclude; shown only when it happened
         cards.insert(6, ("excluded", "excluded", files["excluded"]))
+    rate = s.get("conversion", {}).get("rate")
+    if rate is None:
+        cards.append(("rate", "no CUDA site found", "\u2014"))
+    else:
+        c = s["conversion"]
+        cards.append(("rate", f"converted automatically ({c['automatic']} of {c['automatic'] + c['manual']} "
+                      "sites; the rest need a human)", _percent(rate)))
     out = ['<section id="summary"><h2>Summary</h2><dl class="paths">',
            f'<dt>Input</dt><dd class="mono">{esc(run.input)}</dd>',
            f'<dt>Output</dt><dd class="mono">{esc(run.output)}</dd>',
@@ -454,6 +465,10 @@ def _summary(run: RunResult, specs) -> str:
         out.append("</tbody></table>")
     out.append("</div></section>")
     return "".join(out)
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
 
 
 def _filters(run: RunResult, specs) -> str:

@@ -176,6 +176,21 @@ def test_summary_shows_the_run(run):
         assert page.by_id(f"id-{fid}").all_text() == f"{fid}{specs[fid].name}{n}"
 
 
+def test_conversion_rate_in_the_summary_and_per_file(run, tmp_path):
+    page = Page(html_report.render(run))
+    c = run.summary["conversion"]
+    assert c["automatic"] > 0 and c["manual"] > 0
+    card = page.by_id("n-rate").all_text()
+    assert card.startswith(f"{c['rate'] * 100:.1f}%")
+    assert f"({c['automatic']} of {c['automatic'] + c['manual']} sites" in card
+    # train.py: 3 changed lines (the added import not counted) and the DataParallel finding
+    [train] = page.find(lambda n: n.tag == "section" and n.attrs.get("data-file") == "train.py")
+    assert "75.0% automatic" in train.all_text()
+    # no CUDA site at all: a dash, never a made-up rate
+    quiet = migrate(make_tree(tmp_path / "q", {"a.py": "x = 1\n"}), tmp_path / "q_out", keep_text=True)
+    assert Page(html_report.render(quiet)).by_id("n-rate").all_text() == "\u2014no CUDA site found"
+
+
 def test_every_change_finding_and_skipped_file_is_listed(run):
     page = Page(html_report.render(run))
     rows = page.rows("changes")
