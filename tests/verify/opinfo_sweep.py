@@ -349,6 +349,9 @@ def markdown(results: dict[str, dict], dtypes, seconds: dict[str, float] | None 
         "- **error**: MLU raised where CPU ran (first message below).",
         "- **crash**: the process running the op died (signal below).",
         "- —: the op does not support the dtype on CPU (not run).", "",
+        "Why each op is not bitwise, the tolerance it is held to and the known gaps: "
+        "tests/verify/fidelity.toml. Run-to-run noise: `linalg.lstsq` is not repeatable on CPU "
+        "itself (MKL), so it shows up as close in some runs.", "",
         "## Summary", "",
         "| dtype | ops | bitwise | close | differ | error | crash | unsupported on CPU | time |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -371,7 +374,8 @@ def markdown(results: dict[str, dict], dtypes, seconds: dict[str, float] | None 
             if res and category(res) in ("error", "crash"):
                 lines.append(f"- `{op}` {d}: {res.get('error', '')}".replace("|", "\\|"))
     lines += ["", "## Largest differences", "",
-              "| op | dtype | max abs | max rel | where |", "| --- | --- | ---: | ---: | --- |"]
+              "| op | dtype | max abs | max rel | first leaf of the worst kind |",
+              "| --- | --- | ---: | ---: | --- |"]
     diffs = [(item, r) for item, r in results.items() if category(r) in ("close", "differ")]
     diffs.sort(key=lambda x: -_finite(x[1].get("max_abs")))
     for item, r in diffs:

@@ -70,6 +70,8 @@ def test_table_tolerances():
     assert not fidelity.within({"status": "close", "max_abs": 1e-9}, {"tolerance": "bitwise"})[0]
     assert not fidelity.within({"status": "crash", "error": "SIGSEGV"}, spec)[0]
     assert fidelity.within({"status": "bitwise"}, {"tolerance": "bitwise"})[0]
+    assert not fidelity.within({"status": "differ", "max_abs": "inf"}, spec)[0]  # as in JSON
+    assert not fidelity.within({"status": "differ", "max_abs": "inf"}, {"tolerance": "bitwise"})[0]
 
 
 CHILD = r"""

@@ -48,7 +48,7 @@ def test_opinfo_float32_matches_cpu(subset_results, op):
     spec = fidelity.expectation(TABLE.get("float32", {}), op)
     ok, why = fidelity.within(res, spec)
     assert ok, f"{op}: {why}"
-    if spec["tolerance"] != "bitwise":
+    if spec["tolerance"] != "bitwise" and not spec.get("cpu_nondeterministic"):
         assert res["status"] != "bitwise", (
             f"{op} is bitwise now: remove its tolerance from tests/verify/fidelity.toml")
 

@@ -41,7 +41,7 @@ def test_zoo_entry_matches_cpu(zoo_results, name):
     spec = fidelity.expectation(TABLE, name)
     ok, why = fidelity.within(res, spec)
     assert ok, f"{name}: {why}"
-    if spec["tolerance"] != "bitwise":
+    if spec["tolerance"] != "bitwise" and not spec.get("cpu_nondeterministic"):
         assert res["status"] != "bitwise", (
             f"{name} is bitwise now: remove its tolerance from tests/verify/fidelity.toml")
 
