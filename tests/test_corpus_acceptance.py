@@ -4,7 +4,7 @@ Each package of ``corpus.ACCEPTANCE`` is converted; every changed line, added im
 CUDA-word line that must stay is held to tests/corpus_expectations/NAME.toml (reviewed by hand;
 ``known_wrong`` entries there are converter bugs the test documents). Three packages then train a
 few steps with the CONVERTED code on an emulated MLU (``gpu2mlu verify``), with no hand edit, and
-their losses must equal a CPU run of the ORIGINAL package.
+their losses must equal a CPU run of the ORIGINAL package (bitwise, unless TRAINED says why not).
 
 Downloads are cached as for the timm round trip (tests/corpus.py). A failed fetch fails; with
 GPU2MLU_OFFLINE=1 a package missing from the cache skips.
@@ -36,16 +36,23 @@ def _load(name: str, path: Path):
 accept = _load("gpu2mlu_test_corpus_accept", HERE / "corpus_accept.py")
 corpus = accept.corpus
 
-# Packages that train under verify: driver file, steps printed, and the tolerance on the losses
-# against the CPU run of the original (0: bitwise), with the reason when it is not 0.
+# Packages that train under verify: driver file, steps printed, the tolerance on the losses
+# against the CPU run of the original (0: bitwise), the reason when it is not 0, and the steps it
+# applies to (every other step must be bitwise).
 TRAINED = {
-    "x-transformers": ("x_transformers_train.py", 3, 0.0, ""),
-    "vit-pytorch": ("vit_pytorch_train.py", 6, 1e-5,
-                    "RvT's nn.LayerNorm: on the emulated device native_layer_norm runs PyTorch's "
-                    "CompositeExplicitAutograd math_native_layer_norm instead of the CPU kernel "
-                    "(the boxed CPU fallback only serves ops without a PrivateUse1 kernel), which "
-                    "rounds differently in the last bit of float32"),
-    "denoising-diffusion-pytorch": ("denoising_diffusion_pytorch_train.py", 6, 0.0, ""),
+    "x-transformers": ("x_transformers_train.py", 3, 0.0, "", ()),
+    # Measured: steps 0-2 differ by 1 float32 ulp (relative 9e-8), steps 3-5 (RvT) are bitwise.
+    "vit-pytorch": ("vit_pytorch_train.py", 6, 1e-6,
+                    "SimpleViT's Attend picks its SDPA switches by device: all kernels on CPU, "
+                    "but on the accelerator flash only for compute capability 8.0 and otherwise "
+                    "Config(enable_flash=False, enable_math=True, enable_mem_efficient=True); "
+                    "the emulated MLU590 reports 5.9, so the converted model runs the math path "
+                    "(as a real MLU does: its fused kernels take only float16/bfloat16) while the "
+                    "original on CPU runs CPU's flash kernel, which rounds differently. The "
+                    "emulator computes what CPU computes with flash off (tests/verify/"
+                    "test_sdpa.py); a CPU run of the original with that Config is bitwise equal",
+                    range(0, 3)),
+    "denoising-diffusion-pytorch": ("denoising_diffusion_pytorch_train.py", 6, 0.0, "", ()),
 }
 STEP = re.compile(r"^step (\d+) loss (\S+)$", re.M)
 # The runtime deps of the trained packages (the `corpus` extra of pyproject.toml).
@@ -123,7 +130,7 @@ def _losses(stdout: str) -> list[tuple[int, float]]:
 @pytest.mark.parametrize("name", sorted(TRAINED))
 def test_converted_package_trains_under_verify_like_the_original_on_cpu(name, tmp_path_factory):
     _require_runtime()
-    driver, steps, tolerance, why = TRAINED[name]
+    driver, steps, tolerance, why, loose = TRAINED[name]
     src = _tree(name)
     out = tmp_path_factory.mktemp(f"{name}-train") / "out"
     accept.convert(name, out, fetch=False)
@@ -147,10 +154,11 @@ def test_converted_package_trains_under_verify_like_the_original_on_cpu(name, tm
     expected, got = _losses(cpu_out), _losses(mlu_out)
     assert [s for s, _ in expected] == list(range(steps)), cpu_out
     assert [s for s, _ in got] == list(range(steps)), mlu_out
-    if tolerance == 0:
-        assert got == expected, f"{name}: losses differ from the CPU run (bitwise)"
-    else:
-        assert why
-        for (step, a), (_, b) in zip(expected, got):
+    assert bool(tolerance) == bool(why) == bool(loose), "a tolerance needs its reason and steps"
+    exact = [(s, a) for s, a in expected if s not in loose]
+    assert [(s, b) for s, b in got if s not in loose] == exact, (
+        f"{name}: losses differ from the CPU run (bitwise)")
+    for (step, a), (_, b) in zip(expected, got):
+        if step in loose:
             assert b == pytest.approx(a, rel=tolerance, abs=0), (
                 f"{name}: step {step} loss {b!r} vs CPU {a!r}, beyond {tolerance} ({why})")

@@ -34,6 +34,18 @@ namespace {
 // fused attention kernels; the emulator picks what the CPU picks (its flash
 // kernel runs through the fallback), so attention stays bitwise equal to a
 // CPU run instead of switching to the math path's different rounding.
+//
+// "What the CPU picks" is under the same switches: enable_*_sdp, sdp_kernel
+// and sdpa_kernel set process-global at::Context flags, which torch_mlu's own
+// choice reads too (torch.backends.mlu mirrors torch.backends.cuda).  So flash
+// disabled means the math path here, as on CPU; a program that disables flash
+// only on the accelerator (vit-pytorch's SimpleViT) differs from its CPU run
+// by that choice, not by the emulator.  Assumed departures from a real MLU,
+// taken for CPU equality: torch_mlu's fused kernels (flash, then
+// mem-efficient) accept only float16/bfloat16, so a real MLU runs float32
+// attention on the math path even with flash enabled; and CPU has no
+// mem-efficient kernel, so mem-efficient alone is rejected here as on CPU
+// (a real MLU runs it for float16/bfloat16 inputs).
 int64_t fused_sdp_choice(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                          const std::optional<at::Tensor>& mask, double dropout_p,
                          bool is_causal, std::optional<double> scale, bool enable_gqa) {

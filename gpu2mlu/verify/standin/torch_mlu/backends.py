@@ -1,7 +1,10 @@
 """torch.backends.mlu / cnnl / mlufusion with torch_mlu's names.
 
 The flags are stored and readable; numerics on the emulator are CPU's, so
-they change nothing.  The SDPA switches are PyTorch's global ones.
+they change nothing.  The SDPA switches are PyTorch's global ones (torch_mlu's
+torch.backends.mlu mirrors torch.backends.cuda's, over the same at::Context
+flags), and they do matter: the emulated MLU takes the attention kernel the
+CPU takes under them (csrc/composites.cpp, fused_sdp_choice).
 """
 
 from __future__ import annotations
