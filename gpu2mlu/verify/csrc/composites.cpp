@@ -50,10 +50,17 @@ int64_t fused_sdp_choice(const at::Tensor& q, const at::Tensor& k, const at::Ten
                          const std::optional<at::Tensor>& mask, double dropout_p,
                          bool is_causal, std::optional<double> scale, bool enable_gqa) {
   Aliaser al;
+  // The CPU choice depends on requires_grad (an attn_mask that requires grad
+  // rules out flash): the aliases must carry it.
+  auto cpu = [&al](const at::Tensor& t) {
+    auto a = al.to_cpu(t);
+    if (t.defined() && t.requires_grad()) a.requires_grad_(true);
+    return a;
+  };
   std::optional<at::Tensor> cpu_mask;
-  if (mask) cpu_mask = al.to_cpu(*mask);
-  return at::_fused_sdp_choice(al.to_cpu(q), al.to_cpu(k), al.to_cpu(v), cpu_mask, dropout_p,
-                               is_causal, scale, enable_gqa);
+  if (mask) cpu_mask = cpu(*mask);
+  return at::_fused_sdp_choice(cpu(q), cpu(k), cpu(v), cpu_mask, dropout_p, is_causal, scale,
+                               enable_gqa);
 }
 
 

@@ -45,8 +45,13 @@ void delete_adopt_ctx(void* ctx) {
 }
 
 at::Tensor wrap(c10::Storage storage, c10::DispatchKey key, const at::Tensor& like) {
-  auto t = at::detail::make_tensor<c10::TensorImpl>(
-      std::move(storage), c10::DispatchKeySet(key), like.dtype());
+  // An efficient zero tensor (torch._efficientzerotensor, the real gradient of
+  // sgn) has no memory: its ZeroTensor key is all that makes ops read it as
+  // zeros, and TensorImpl can only get the key at construction.  Without it
+  // an alias or result reads its 0-byte storage (SIGSEGV).
+  auto ks = c10::DispatchKeySet(key);
+  if (like._is_zerotensor()) ks = ks | c10::DispatchKeySet(c10::DispatchKey::ZeroTensor);
+  auto t = at::detail::make_tensor<c10::TensorImpl>(std::move(storage), ks, like.dtype());
   t.unsafeGetTensorImpl()->set_sizes_and_strides(like.sizes(), like.strides(),
                                                  like.storage_offset());
   // The lazy conjugate/negative bits are part of the value: an alias without
