@@ -4,8 +4,9 @@
 // with torch_mlu's text, count its calls, and hand its first call to Python, which records the
 // project's call site.  The same path notes dtypes the device computes differently.
 //
-// Cost: after an op's first call, one hashed lookup of its handle (plus a counter increment for
-// fallback ops); no string work.  The dtype scan stops once every watched dtype was reported.
+// Cost: after an op's first call on a thread, one lock-free hashed lookup of its handle in a
+// per-thread cache (plus a counter increment for fallback ops); no string work.  The dtype
+// scan stops once every watched dtype was reported.
 
 #include "emu.h"
 
@@ -68,7 +69,7 @@ bool report(const std::string& kind, const std::string& what, const std::string&
 }
 
 // Is this op one that real torch_mlu runs on the device?  Decided once per op.
-OpState* classify(const c10::OperatorHandle& op, bool& first_fallback, std::string& name) {
+OpState* classify_locked(const c10::OperatorHandle& op, bool& first_fallback, std::string& name) {
   auto& c = cov();
   std::lock_guard<std::mutex> lk(c.mu);
   auto it = c.ops.find(op);
@@ -87,6 +88,24 @@ OpState* classify(const c10::OperatorHandle& op, bool& first_fallback, std::stri
   auto* raw = st.get();
   c.ops.emplace(op, std::move(st));
   return raw;
+}
+
+std::atomic<uint64_t> g_generation{0};  // bumped by set_coverage: drops the per-thread caches
+
+OpState* classify(const c10::OperatorHandle& op, bool& first_fallback, std::string& name) {
+  // Per-thread cache first: no lock on the hot path.  States are never freed (see retired).
+  thread_local std::unordered_map<c10::OperatorHandle, OpState*> cache;
+  thread_local uint64_t cache_generation = 0;
+  const auto generation = g_generation.load(std::memory_order_acquire);
+  if (cache_generation != generation) {
+    cache.clear();
+    cache_generation = generation;
+  }
+  auto hit = cache.find(op);
+  if (hit != cache.end()) return hit->second;
+  OpState* state = classify_locked(op, first_fallback, name);
+  cache.emplace(op, state);
+  return state;
 }
 
 int64_t dtype_of(const at::Tensor& t) {
@@ -166,6 +185,7 @@ void set_coverage(const std::string& kernels, const std::vector<int64_t>& dtypes
     c.dtype_tries.clear();
     for (auto code : dtypes) c.dtype_tries[code] = kDtypeTries;
     g_dtypes_pending.store(!dtypes.empty());
+    g_generation.fetch_add(1, std::memory_order_release);
   }
   g_enabled.store(true);
 }
