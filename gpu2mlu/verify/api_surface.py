@@ -2,7 +2,8 @@
 
 One source of truth: `gpu2mlu.rules.load_ruleset(...).mlu_api` lists the
 dotted names real torch_mlu provides.  The runner writes them to a JSON file
-that the stand-in reads in every process of the run.
+that the stand-in reads in every process of the run, together with the line's op-coverage
+model (gpu2mlu.verify.kernels: the ops torch_mlu has MLU kernels for, and dtype limits).
 """
 
 from __future__ import annotations
@@ -24,5 +25,9 @@ def mlu_api(line: str = DEFAULT_LINE) -> frozenset[str]:
 
 
 def write(path: Path, line: str = DEFAULT_LINE) -> None:
+    from . import kernels
+
     names = sorted(mlu_api(line))
-    path.write_text(json.dumps({"line": line, "names": names}), encoding="utf-8")
+    coverage = {"line": line, "kernels": kernels.load(line), "dtypes": kernels.load_dtypes(line)}
+    path.write_text(json.dumps({"line": line, "names": names, "coverage": coverage}),
+                    encoding="utf-8")

@@ -16,8 +16,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gpu2mlu verify",
         description="Run COMMAND (e.g. `python main.py`) with an emulated Cambricon MLU on a "
-                    "CPU-only machine and report residual CUDA use and MLU APIs that real "
-                    "torch_mlu lacks. Exits with COMMAND's exit code.",
+                    "CPU-only machine and report residual CUDA use, MLU APIs that real "
+                    "torch_mlu lacks, ops it would run on the CPU, and every crash. Exits with "
+                    "COMMAND's exit code (128+N when a signal N killed it).",
     )
     p.add_argument("--devices", type=int, default=2, metavar="N",
                    help="number of emulated MLUs (default 2; MLU_VISIBLE_DEVICES narrows it)")
@@ -27,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
                    choices=("2.1", "2.3", "2.4"),
                    help="torch_mlu PyTorch line whose API surface is enforced (default 2.4)")
     p.add_argument("--strict", action="store_true",
-                   help="exit 1 when problems were recorded even if COMMAND succeeded")
+                   help="exit 1 when problems (CPU fallbacks included) were recorded even if "
+                        "COMMAND succeeded")
     p.add_argument("--quiet", action="store_true", help="do not print the summary")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     return p
@@ -62,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(events.render(result.summary, result.exit_code), file=sys.stderr)
     if ns.strict and result.exit_code == 0 and result.summary.problems:
         return 1
+    if result.exit_code < 0:  # killed by signal N: the shell's 128+N, not N's low byte
+        return 128 - result.exit_code
     return result.exit_code
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -44,6 +45,7 @@ def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path) -> dic
     env["GPU2MLU_EMU_LIB"] = str(lib)
     env["GPU2MLU_VERIFY_API"] = str(api_file)
     env["GPU2MLU_VERIFY_EVENTS"] = str(log)
+    env["GPU2MLU_VERIFY_FAULTS"] = str(events.faults_dir(log))
     env["MLU_EMU_DEVICE_COUNT"] = str(config.devices)
     env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
     return env
@@ -68,4 +70,8 @@ def run(config: VerifyConfig) -> VerifyResult:
         except FileNotFoundError:
             raise compat.SetupError(f"command not found: {config.command[0]}") from None
         summary = events.read(log)
+        shutil.rmtree(events.faults_dir(log), ignore_errors=True)
+    failed = events.exit_problem(code, config.command)
+    if failed is not None:
+        summary.problems.append(failed)
     return VerifyResult(code, summary, seconds, version, tested)

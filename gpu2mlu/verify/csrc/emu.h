@@ -6,6 +6,7 @@
 //   generators.cpp        per-device random generators
 //   fallback.cpp          the zero-copy boxed CPU fallback, basic kernels, autocast
 //   composites.cpp        kernels real MLUs have and CPU PyTorch lacks
+//   coverage.cpp          ops and dtypes real torch_mlu does not run on the device
 //   module.cpp            backend hooks and the torch.ops.mlu_emu.* control ops
 // No pybind: Python talks to us through torch.ops.mlu_emu.*, so one build
 // serves every Python version.
@@ -18,6 +19,7 @@
 #include <torch/library.h>
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -74,5 +76,12 @@ struct Aliaser {
 };
 
 void mlu_fallback(const c10::OperatorHandle& op, torch::jit::Stack* stack);
+
+// ---- coverage (coverage.cpp)
+// Called by mlu_fallback for every op it runs (arguments at stack[first, first + n)).
+void note_fallback_call(const c10::OperatorHandle& op, const torch::jit::Stack& stack,
+                        size_t first, size_t n);
+void set_coverage(const std::string& kernels, const std::vector<int64_t>& dtypes);
+std::string fallback_counts();  // "name\tcalls\n" per fallback op
 
 }  // namespace mlu_emu

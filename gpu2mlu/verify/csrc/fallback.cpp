@@ -307,6 +307,7 @@ void mlu_fallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
                                       c10::DispatchKey::CompositeExplicitAutograd),
                               "The MLU emulator cannot run '", schema.name(),
                               "': PyTorch has no CPU kernel for it.");
+  note_fallback_call(op, *stack, first, n);  // coverage.cpp: torch_mlu's own CPU fallbacks
   Aliaser al;
   al.device = check_devices(op, *stack, first, n);
 

@@ -3,7 +3,8 @@
 It imports the torch_mlu stand-in right after the program imports torch, so
 the emulated device and the CUDA tripwires exist in every process (spawned
 ranks, torchrun workers) even where a file never imports torch_mlu.  Processes
-that never import torch pay nothing.  Any sitecustomize we shadow still runs.
+that never import torch pay only for _gpu2mlu_process (one log line at start and at exit).
+Any sitecustomize we shadow still runs.
 """
 
 import importlib.abc
@@ -49,6 +50,10 @@ def _chain_shadowed_sitecustomize():
             sys.modules["sitecustomize"] = mine
 
 
+if os.environ.get("GPU2MLU_EMU_LIB"):
+    import _gpu2mlu_process  # start/exit, uncaught exceptions and fatal signals of every process
+
+    _gpu2mlu_process.install()
 if os.environ.get("GPU2MLU_EMU_LIB") and "torch" not in sys.modules:
     sys.meta_path.insert(0, _AfterTorch())
 _chain_shadowed_sitecustomize()

@@ -70,6 +70,10 @@ def _register() -> None:
     from . import _guards
 
     _guards.install()
+    from . import _coverage, _failures
+
+    _failures.install()
+    _coverage.install()
     atexit.register(_report)
 
 
@@ -99,7 +103,10 @@ def _report() -> None:
         current, peak, allocs, _ = torch.ops.mlu_emu.memory_stats(i)
         if allocs:
             devices[str(i)] = {"peak_bytes": int(peak), "allocations": int(allocs)}
-    _events.record("process", argv=sys.argv, devices=devices, apis=dict(_surface.used))
+    from . import _coverage
+
+    _events.record("process", argv=sys.argv, devices=devices, apis=dict(_surface.used),
+                   fallback_calls=_coverage.fallback_calls())
     if _autograd_threads_started():
         for i in devices:
             _drain_autograd(int(i))
