@@ -54,6 +54,15 @@ TRAINED = {
                     range(0, 3)),
     "denoising-diffusion-pytorch": ("denoising_diffusion_pytorch_train.py", 6, 0.0, "", ()),
 }
+# CPU fallbacks verify reports for a package, each with why it is expected; any other problem
+# fails. isneginf: the emulator runs scaled_dot_product_attention as PyTorch's decomposition,
+# whose math path calls it, and the op-coverage model counts it although torch_mlu's 2.4 list
+# has scaled_dot_product_attention as one kernel (a known over-count of ops inside composites).
+EXPECTED_FALLBACKS = {
+    "denoising-diffusion-pytorch": {"aten::isneginf.out": "inside scaled_dot_product_attention's math path"},
+    "vit-pytorch": {"aten::isneginf.out": "inside scaled_dot_product_attention's math path"},
+}
+PROBLEM = re.compile(r"^\s+([a-z-]+): (\S+) at ", re.M)
 STEP = re.compile(r"^step (\d+) loss (\S+)$", re.M)
 # The runtime deps of the trained packages (the `corpus` extra of pyproject.toml).
 CORPUS_DEPS = ("einops", "einx", "loguru", "packaging", "torch_einops_utils", "tqdm")
@@ -148,7 +157,13 @@ def test_converted_package_trains_under_verify_like_the_original_on_cpu(name, tm
 
     assert cpu.returncode == 0, f"CPU run of the original failed:\n{cpu_err[-4000:]}"
     assert mlu.returncode == 0, f"the converted {name} failed under verify:\n{mlu_err[-4000:]}"
-    assert "problems: none" in mlu_err, mlu_err[-4000:]
+    expected_fallbacks = {("cpu-fallback", op) for op in EXPECTED_FALLBACKS.get(name, {})}
+    if expected_fallbacks:
+        summary = mlu_err[mlu_err.rindex("gpu2mlu verify:"):]
+        found = set(PROBLEM.findall(summary.split("problems (", 1)[-1]))
+        assert found == expected_fallbacks, summary
+    else:
+        assert "problems: none" in mlu_err, mlu_err[-4000:]
     assert "devices used: mlu:0" in mlu_err, mlu_err[-4000:]
 
     expected, got = _losses(cpu_out), _losses(mlu_out)

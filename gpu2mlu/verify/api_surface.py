@@ -28,6 +28,6 @@ def write(path: Path, line: str = DEFAULT_LINE) -> None:
     from . import kernels
 
     names = sorted(mlu_api(line))
-    coverage = {"line": line, "kernels": kernels.load(line), "dtypes": kernels.load_dtypes(line)}
+    coverage = {"line": line, "kernels": kernels.covered(line), "dtypes": kernels.load_dtypes(line)}
     path.write_text(json.dumps({"line": line, "names": names, "coverage": coverage}),
                     encoding="utf-8")

@@ -70,6 +70,16 @@ def load(line: str) -> list[str]:
     return names
 
 
+def covered(line: str) -> list[str]:
+    """The line's list plus the CPU internals of listed ops (internals.toml), which a real MLU
+    never runs because the listed op has its own kernel."""
+    names = load(line)
+    listed = set(names)
+    with open(DATA / "internals.toml", "rb") as f:
+        internals = tomllib.load(f).get("internals", {})
+    return names + [op for parent, ops in internals.items() if parent in listed for op in ops]
+
+
 def load_dtypes(line: str) -> list[dict]:
     """Dtype entries of dtypes.toml that apply to the line."""
     with open(DATA / "dtypes.toml", "rb") as f:
