@@ -29,6 +29,7 @@ FAULTS_ENV = "GPU2MLU_VERIFY_FAULTS"
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _prefixes: tuple[str, ...] | None = None
+_prefixes_know_torch = False
 _fault_file = None
 _fault_path: str | None = None
 _exited = False
@@ -51,8 +52,10 @@ def record(kind: str, **fields) -> None:
 
 
 def _library_prefixes() -> tuple[str, ...]:
-    global _prefixes
-    if _prefixes is None:
+    global _prefixes, _prefixes_know_torch
+    knows_torch = "torch" in sys.modules
+    if _prefixes is None or knows_torch != _prefixes_know_torch:  # torch may come after the first call
+        _prefixes_know_torch = knows_torch
         paths = {_HERE}
         for key in ("stdlib", "platstdlib", "purelib", "platlib"):
             p = sysconfig.get_paths().get(key)
@@ -66,6 +69,8 @@ def _library_prefixes() -> tuple[str, ...]:
 
 
 def is_user_file(filename: str) -> bool:
+    """True for the project's own code; False for torch, the stdlib, site-packages, gpu2mlu's
+    stand-in. Also used by torch_mlu._events."""
     if filename.startswith("<"):
         return filename in ("<string>", "<stdin>") or filename.startswith("<ipython")
     return not os.path.abspath(filename).startswith(_library_prefixes())

@@ -11,35 +11,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-import sysconfig
+
+from _gpu2mlu_process import is_user_file  # noqa: F401  (beside sitecustomize; re-exported)
 
 EVENTS_ENV = "GPU2MLU_VERIFY_EVENTS"
-
-_HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_library_prefixes: tuple[str, ...] | None = None
-
-
-def _prefixes() -> tuple[str, ...]:
-    global _library_prefixes
-    if _library_prefixes is None:
-        paths = {_HERE}
-        for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-            p = sysconfig.get_paths().get(key)
-            if p:
-                paths.add(os.path.realpath(p))
-                paths.add(p)
-        torch_mod = sys.modules.get("torch")
-        if torch_mod is not None and getattr(torch_mod, "__file__", None):
-            paths.add(os.path.dirname(torch_mod.__file__))
-        _library_prefixes = tuple(p.rstrip(os.sep) + os.sep for p in paths)
-    return _library_prefixes
-
-
-def is_user_file(filename: str) -> bool:
-    """True for the project's own code; False for torch, the stdlib, site-packages, us."""
-    if filename.startswith("<"):
-        return filename in ("<string>", "<stdin>") or filename.startswith("<ipython")
-    return not filename.startswith(_prefixes())
 
 
 def immediate_caller(depth: int) -> tuple[str, int] | None:
