@@ -8,13 +8,11 @@ concurrent appends from interleaving.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 
-from _gpu2mlu_process import is_user_file  # noqa: F401  (beside sitecustomize; re-exported)
-
-EVENTS_ENV = "GPU2MLU_VERIFY_EVENTS"
+# One event writer and one "is this the project's code?" for every process (beside sitecustomize).
+from _gpu2mlu_process import EVENTS_ENV, is_user_file, record  # noqa: F401  (re-exported)
+from _gpu2mlu_process import where as _where
 
 
 def immediate_caller(depth: int) -> tuple[str, int] | None:
@@ -37,15 +35,7 @@ def nearest_user_frame(depth: int) -> tuple[str, int] | None:
 
 
 def where(loc: tuple[str, int] | None) -> str:
-    if loc is None:
-        return "<unknown location>"
-    path, line = loc
-    try:
-        rel = os.path.relpath(path)
-        path = rel if not rel.startswith("..") else path
-    except ValueError:
-        pass
-    return f"{path}:{line}"
+    return "<unknown location>" if loc is None else _where(*loc)
 
 
 def source_line(loc: tuple[str, int] | None) -> str:
@@ -54,19 +44,3 @@ def source_line(loc: tuple[str, int] | None) -> str:
     import linecache
 
     return linecache.getline(loc[0], loc[1]).strip()
-
-
-def record(kind: str, **fields) -> None:
-    path = os.environ.get(EVENTS_ENV)
-    if not path:
-        return
-    fields = {"kind": kind, "pid": os.getpid(), **fields}
-    line = json.dumps(fields, sort_keys=True) + "\n"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line.encode())
-        finally:
-            os.close(fd)
-    except OSError:
-        pass  # a missing log must never break the user's program
