@@ -14,18 +14,25 @@ import ast
 import dataclasses
 from typing import Iterable
 
-from gpu2mlu.kinds import PYTHON
+from gpu2mlu.kinds import DOCKERFILE, NOTEBOOK, PYTHON, SHELL
 from gpu2mlu.python.argparse_options import declared_options
 from gpu2mlu.settings import Settings
 from gpu2mlu.source import DecodeError, decode
 from gpu2mlu.values import device_or_backend
 
+# The kinds whose converters read command lines, and so the options found here.
+_COMMAND_KINDS = frozenset({SHELL, DOCKERFILE, NOTEBOOK})
 # Both must be in a file's bytes for it to declare such an option: the rest are never parsed.
 _WORDS = (b"add_argument", b"cuda")
 
 
 def with_project_options(settings: Settings, tasks: Iterable) -> Settings:
-    """`settings` with the device-valued options of the tasks' converted Python files."""
+    """`settings` with the device-valued options of the tasks' converted Python files. Only
+    command lines use them (shell/commands.py: scripts, Dockerfiles, notebook `!` lines), so a
+    tree without those is not read twice."""
+    tasks = list(tasks)
+    if not any(t.converted and t.kind in _COMMAND_KINDS for t in tasks):
+        return settings
     found = device_options(_sources(tasks), settings)
     if not found or set(found) <= set(settings.device_options):
         return settings
