@@ -18,9 +18,6 @@ from gpu2mlu.report import patch as patch_report
 from gpu2mlu.settings import Settings, build, find_pyproject, from_pyproject
 from gpu2mlu.tree import convert_single_file, convert_tree
 
-REPORT_MD = "report.md"
-REPORT_JSON = "report.json"
-
 Progress = Optional[Callable[[int, int], None]]
 
 
