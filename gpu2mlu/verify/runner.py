@@ -17,6 +17,8 @@ from pathlib import Path
 from . import api_surface, build, compat, events
 
 STANDIN = Path(__file__).with_name("standin")
+MODE_ENV = "GPU2MLU_MODE"
+MODES = ("verify", "run")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +29,9 @@ class VerifyConfig:
     line: str = api_surface.DEFAULT_LINE
     cwd: Path | None = None
     env: dict[str, str] | None = None  # base environment (default: os.environ)
+    # "verify": a converted project, CUDA tripwires armed; "run": an unconverted one, CUDA mapped
+    # to the emulated MLU at run time (`gpu2mlu run`, the stand-in's runtime-mapping layer)
+    mode: str = "verify"
 
 
 @dataclasses.dataclass
@@ -47,12 +52,15 @@ def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path) -> dic
     env["GPU2MLU_VERIFY_EVENTS"] = str(log)
     env["GPU2MLU_VERIFY_FAULTS"] = str(events.faults_dir(log))
     env["MLU_EMU_DEVICE_COUNT"] = str(config.devices)
+    env[MODE_ENV] = config.mode
     env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
     return env
 
 
 def run(config: VerifyConfig) -> VerifyResult:
     """Raises compat.SetupError / build.BuildError when verify cannot start."""
+    if config.mode not in MODES:
+        raise compat.SetupError(f"unknown mode {config.mode!r}")
     if config.devices < 1:
         raise compat.SetupError("--devices must be at least 1")
     version, tested = compat.torch_version()
