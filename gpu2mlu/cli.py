@@ -327,13 +327,16 @@ class _QuietBuffer:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["verify"]:
+    if argv[:1] in (["verify"], ["run"]):
         try:
-            from gpu2mlu.verify.cli import main as verify_main
+            if argv[0] == "verify":
+                from gpu2mlu.verify.cli import main as sub_main
+            else:
+                from gpu2mlu.verify.run_cli import main as sub_main
         except ImportError as exc:
-            print(f"gpu2mlu verify is not available: {exc}", file=sys.stderr)
+            print(f"gpu2mlu {argv[0]} is not available: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        return verify_main(argv[1:])
+        return sub_main(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -40,6 +40,8 @@ def location(path: str, item) -> str:
     """`path:line`, or `nb.ipynb:cell 3:line 2` for a change or finding inside a notebook cell."""
     if getattr(item, "cell", None) is not None:
         return f"{path}:cell {item.cell}:line {item.line}"
+    if not item.line:  # a whole-file site (a program a launch script ran, seen at run time)
+        return path
     return f"{path}:{item.line}"
 
 

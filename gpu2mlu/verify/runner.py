@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import api_surface, build, compat, events
+from . import api_surface, build, calllog, compat, events, monitors
 
 STANDIN = Path(__file__).with_name("standin")
 MODE_ENV = "GPU2MLU_MODE"
@@ -41,10 +41,14 @@ class VerifyResult:
     build_seconds: float
     torch_version: str
     torch_tested: bool
+    calls: list[calllog.Call] = dataclasses.field(default_factory=list)  # run mode's call log
 
 
-def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path) -> dict[str, str]:
+def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path,
+              monitors_bin: Path | None = None) -> dict[str, str]:
     env = dict(os.environ if config.env is None else config.env)
+    if monitors_bin is not None:  # the emulated devices' monitor answers, not a real one
+        env["PATH"] = str(monitors_bin) + os.pathsep + env.get("PATH", os.defpath)
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(STANDIN) + (os.pathsep + path if path else "")
     env["GPU2MLU_EMU_LIB"] = str(lib)
@@ -72,14 +76,15 @@ def run(config: VerifyConfig) -> VerifyResult:
         log = config.log_file or Path(tmp) / "events.jsonl"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("", encoding="utf-8")
-        env = child_env(config, lib, api_file, log)
+        env = child_env(config, lib, api_file, log, monitors.install(Path(tmp), config.mode))
         try:
             code = subprocess.call(list(config.command), env=env, cwd=config.cwd)
         except FileNotFoundError:
             raise compat.SetupError(f"command not found: {config.command[0]}") from None
         summary = events.read(log)
+        calls = calllog.read(log) if config.mode == "run" else []
         shutil.rmtree(events.faults_dir(log), ignore_errors=True)
     failed = events.exit_problem(code, config.command)
     if failed is not None:
         summary.problems.append(failed)
-    return VerifyResult(code, summary, seconds, version, tested)
+    return VerifyResult(code, summary, seconds, version, tested, calls)
