@@ -69,18 +69,14 @@ def test_converted_sample_ddp_over_cncl(emulator, converted):
 
 def test_converted_launch_script_runs_without_hand_edits(emulator, converted, tmp_path):
     """run.sh (variables, nvidia-smi, --device/--dist-backend) and configs/train.yaml, as converted,
-    launch 2-process DDP over cncl. `cnmon` is the one piece a CPU machine lacks: a stand-in."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "cnmon").write_text("#!/bin/sh\necho 'cnmon stand-in'\n")
-    (bin_dir / "cnmon").chmod(0o755)
-    env = {**os.environ, **pythonpath_with_repo(), "EPOCHS": "1",
-           "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    launch 2-process DDP over cncl. The `cnmon` it calls is verify's stand-in for the emulated MLUs."""
+    env = {**os.environ, **pythonpath_with_repo(), "EPOCHS": "1"}
     env.pop("MLU_VISIBLE_DEVICES", None)
     r = subprocess.run(
         [sys.executable, "-m", "gpu2mlu.verify", "--", "bash", "run.sh", "--steps-per-epoch", "2", "-b", "8",
          "--train-samples", "32", "--val-samples", "16", "-j", "0", "--dist-url", f"tcp://127.0.0.1:{free_port()}"],
         cwd=converted, env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    assert "cnmon stand-in" in r.stdout and len(STEP.findall(r.stdout)) == 2
+    assert "cnmon (gpu2mlu stand-in)" in r.stdout and "MLU 1: gpu2mlu emulated MLU" in r.stdout
+    assert len(STEP.findall(r.stdout)) == 2
     assert "devices used: mlu:0, mlu:1" in r.stderr and "problems: none" in r.stderr
