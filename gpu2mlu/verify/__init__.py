@@ -2,7 +2,9 @@
 
 Parent side (this package): cli -> runner (env, subprocess, summary), build
 (JIT C++ extension), api_surface (torch_mlu names from gpu2mlu.rules), events
-(summary of the processes' JSON-lines log).  Child side: standin/torch_mlu,
+(summary of the processes' JSON-lines log).  `--compare`: compare (two runs, verdict), lines
+(the output rule), checkpoints (saved-file pairing), capture (piped output), ckptdiff (the torch
+child that compares checkpoints).  Child side: standin/torch_mlu,
 put first on the command's PYTHONPATH.  Importing this package needs no torch.
 """
 

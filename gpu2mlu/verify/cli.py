@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -18,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Run COMMAND (e.g. `python main.py`) with an emulated Cambricon MLU on a "
                     "CPU-only machine and report residual CUDA use, MLU APIs that real "
                     "torch_mlu lacks, ops it would run on the CPU, and every crash. Exits with "
-                    "COMMAND's exit code (128+N when a signal N killed it).",
+                    "COMMAND's exit code (128+N when a signal N killed it). With --compare, "
+                    "exits 0 when the two runs agree, 1 at the first difference, 2 when it "
+                    "cannot start (docs/compare.md).",
     )
     p.add_argument("--devices", type=int, default=2, metavar="N",
                    help="number of emulated MLUs (default 2; MLU_VISIBLE_DEVICES narrows it)")
@@ -31,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit 1 when problems (CPU fallbacks included) were recorded even if "
                         "COMMAND succeeded")
     p.add_argument("--quiet", action="store_true", help="do not print the summary")
+    p.add_argument("--compare", metavar="ORIGINAL_DIR",
+                   help="run COMMAND in ORIGINAL_DIR (the unconverted project, CUDA mapped at run "
+                        "time) and here (the converted one) with the same seeds and devices, and "
+                        "compare the numbers they print and the checkpoints they save; --log FILE "
+                        "writes FILE.original and FILE.converted")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     return p
 
@@ -47,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = command if command is not None else ns.command
     if not command:
         parser.error("no COMMAND given; use: gpu2mlu verify [options] -- COMMAND [ARGS...]")
+    if ns.compare is not None:
+        return _compare(ns, tuple(command))
     config = runner.VerifyConfig(tuple(command), devices=ns.devices, log_file=ns.log,
                                  line=ns.torch_mlu_line)
     try:
@@ -54,19 +64,82 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (compat.SetupError, build.BuildError) as exc:
         print(f"gpu2mlu verify: error: {exc}", file=sys.stderr)
         return EXIT_SETUP
+    _report(result, ns.quiet)
+    if ns.strict and result.exit_code == 0 and result.summary.problems:
+        return 1
+    if result.exit_code < 0:  # killed by signal N: the shell's 128+N, not N's low byte
+        return 128 - result.exit_code
+    return result.exit_code
+
+
+def _report(result: runner.VerifyResult, quiet: bool, label: str = "") -> None:
     if not result.torch_tested:
         print(f"gpu2mlu verify: warning: torch {result.torch_version} is untested "
               f"(tested: {', '.join(compat.TESTED)})", file=sys.stderr)
     if result.build_seconds:
         print(f"gpu2mlu verify: built the MLU emulator in {result.build_seconds:.1f} s "
               "(cached for later runs)", file=sys.stderr)
-    if not ns.quiet:
+    if not quiet:
+        if label:
+            print(label, file=sys.stderr)
         print(events.render(result.summary, result.exit_code), file=sys.stderr)
-    if ns.strict and result.exit_code == 0 and result.summary.problems:
+
+
+def _compare(ns: argparse.Namespace, command: tuple[str, ...]) -> int:
+    """Original (run mode) then converted (verify mode), each shown live and summarised, then
+    the verdict: 0 agree, 1 a difference (or --strict and a problem), 2 cannot start."""
+    # Ctrl-C, SIGTERM/SIGHUP and a closed stdout (`| head`) behave as in the converter's CLI.
+    from gpu2mlu.cli import Stopped, _QuietWhenClosed, _stop_signals_raise
+
+    from . import compare
+
+    try:
+        original = compare.original_dir(ns.compare)
+    except compat.SetupError as exc:
+        print(f"gpu2mlu verify: error: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    configs = compare.configs(command, original, devices=ns.devices, line=ns.torch_mlu_line,
+                              log_file=ns.log)
+    stdout = sys.stdout
+    sys.stdout = _QuietWhenClosed(stdout)
+    try:
+        with _stop_signals_raise(), compare.Session(*configs) as session:
+            for side in compare.SIDES:
+                where = compare.run_dir(session.configs[side])
+                print(f"gpu2mlu verify --compare: the {side} project, {where}, under "
+                      f"`{session.configs[side].mode}`:", file=sys.stderr, flush=True)
+                result = session.run(side, _echo)
+                _report(result, ns.quiet, f"gpu2mlu verify --compare: {side} run summary:")
+            comparison = session.comparison()
+    except (compat.SetupError, build.BuildError) as exc:
+        print(f"gpu2mlu verify: error: {exc}", file=sys.stderr)
+        return EXIT_SETUP
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print(f"gpu2mlu verify: stopped by {signal.Signals(signum).name}; nothing compared",
+              file=sys.stderr)
+        return 128 + signum
+    finally:
+        sys.stdout = stdout
+    print(compare.render(comparison), file=sys.stderr)
+    if not comparison.agree:
         return 1
-    if result.exit_code < 0:  # killed by signal N: the shell's 128+N, not N's low byte
-        return 128 - result.exit_code
-    return result.exit_code
+    if ns.strict and any(r.summary.problems for r in session.results.values()):
+        return 1
+    return 0
+
+
+def _echo(stream: int, data: bytes) -> None:
+    """A run's own output, passed on as it arrives (after anything printed before it)."""
+    out = sys.stdout if stream == 1 else sys.stderr
+    out.flush()
+    raw = getattr(out, "buffer", None)
+    if raw is None:  # a text-only stream (an IDE's console)
+        out.write(data.decode("utf-8", "replace"))
+        out.flush()
+    else:
+        raw.write(data)
+        raw.flush()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Writers are the stand-in's processes (torch_mlu/_events.py, _gpu2mlu_process.py)
 "process" (one per process at exit: devices, peak bytes, MLU APIs used, CPU-fallback calls),
 "process-start" / "process-exit" (every interpreter and fork), and one per problem:
 "residual-cuda", "unsupported-api", "not-emulated", "cpu-fallback", "dtype",
-"uncaught-exception", "data-parallel", "gloo-with-mlu".  A fatal signal leaves a file named
+"uncaught-exception", "data-parallel", "gloo-with-mlu"; "saved" for every torch.save (its path, or
+None for a file object without one: torch_mlu/_saves.py).  A fatal signal leaves a file named
 after the pid in the faults folder (faulthandler's report); a process that started, is gone and
 never exited normally was killed.
 """
@@ -47,6 +48,7 @@ class Summary:
     apis: dict[str, int] = dataclasses.field(default_factory=dict)
     peak_bytes: dict[int, int] = dataclasses.field(default_factory=dict)
     problems: list[Problem] = dataclasses.field(default_factory=list)
+    saved: list[str | None] = dataclasses.field(default_factory=list)  # torch.save paths, in order
 
     @property
     def devices(self) -> list[int]:
@@ -91,6 +93,8 @@ def read(path: Path, faults: Path | None = None, grace: float = 2.0) -> Summary:
             started[rec["pid"]] = rec.get("argv") or []
         elif kind == "process-exit":
             exited.add(rec["pid"])
+        elif kind == "saved":
+            summary.saved.append(rec.get("path"))
         elif kind in _ONCE_PER_API:
             add((kind, rec.get("api", "?")),
                 Problem(kind, rec.get("api", "?"), rec.get("where", "?"),

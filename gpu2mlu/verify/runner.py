@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import api_surface, build, calllog, compat, events, monitors
+from . import api_surface, build, calllog, capture, compat, events, monitors
 
 STANDIN = Path(__file__).with_name("standin")
 MODE_ENV = "GPU2MLU_MODE"
@@ -32,6 +32,8 @@ class VerifyConfig:
     # "verify": a converted project, CUDA tripwires armed; "run": an unconverted one, CUDA mapped
     # to the emulated MLU at run time (`gpu2mlu run`, the stand-in's runtime-mapping layer)
     mode: str = "verify"
+    # Pipe the command's stdout/stderr into VerifyResult (verify --compare); run(echo=) shows them.
+    capture: bool = False
 
 
 @dataclasses.dataclass
@@ -42,6 +44,8 @@ class VerifyResult:
     torch_version: str
     torch_tested: bool
     calls: list[calllog.Call] = dataclasses.field(default_factory=list)  # run mode's call log
+    stdout: str = ""  # only with VerifyConfig.capture
+    stderr: str = ""
 
 
 def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path,
@@ -61,8 +65,10 @@ def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path,
     return env
 
 
-def run(config: VerifyConfig) -> VerifyResult:
-    """Raises compat.SetupError / build.BuildError when verify cannot start."""
+def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
+    """Raises compat.SetupError / build.BuildError when verify cannot start.
+
+    With config.capture, echo(stream, data) gets the command's output as it arrives."""
     if config.mode not in MODES:
         raise compat.SetupError(f"unknown mode {config.mode!r}")
     if config.devices < 1:
@@ -77,8 +83,12 @@ def run(config: VerifyConfig) -> VerifyResult:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("", encoding="utf-8")
         env = child_env(config, lib, api_file, log, monitors.install(Path(tmp), config.mode))
+        out = err = b""
         try:
-            code = subprocess.call(list(config.command), env=env, cwd=config.cwd)
+            if config.capture:
+                code, out, err = capture.call(list(config.command), env, config.cwd, echo)
+            else:
+                code = subprocess.call(list(config.command), env=env, cwd=config.cwd)
         except FileNotFoundError:
             raise compat.SetupError(f"command not found: {config.command[0]}") from None
         summary = events.read(log)
@@ -87,4 +97,5 @@ def run(config: VerifyConfig) -> VerifyResult:
     failed = events.exit_problem(code, config.command)
     if failed is not None:
         summary.problems.append(failed)
-    return VerifyResult(code, summary, seconds, version, tested, calls)
+    return VerifyResult(code, summary, seconds, version, tested, calls,
+                        out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))

@@ -52,7 +52,7 @@ def _register() -> None:
     )
     torch.version.mlu = None
 
-    from . import backends, distributed, profiler
+    from . import _saves, backends, distributed, profiler
 
     _surface.load()
     _surface.gate(device_module, "torch.mlu")
@@ -63,6 +63,7 @@ def _register() -> None:
     if torch.distributed.is_available():
         distributed.install()
     profiler.install()
+    _saves.install()  # torch.save paths, for `verify --compare` (both modes)
     from . import _compile
 
     _compile.install()
