@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import api_surface, build, compat, events
+from . import api_surface, build, compat, events, mapping
 
 STANDIN = Path(__file__).with_name("standin")
 MODE_ENV = "GPU2MLU_MODE"
@@ -43,7 +43,8 @@ class VerifyResult:
     torch_tested: bool
 
 
-def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path) -> dict[str, str]:
+def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path,
+              run_map: Path | None = None) -> dict[str, str]:
     env = dict(os.environ if config.env is None else config.env)
     path = env.get("PYTHONPATH")
     env["PYTHONPATH"] = str(STANDIN) + (os.pathsep + path if path else "")
@@ -53,8 +54,27 @@ def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path) -> dic
     env["GPU2MLU_VERIFY_FAULTS"] = str(events.faults_dir(log))
     env["MLU_EMU_DEVICE_COUNT"] = str(config.devices)
     env[MODE_ENV] = config.mode
-    env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
+    if config.mode == "run":
+        # CUDA_VISIBLE_DEVICES stays: the run layer maps it to MLU_VISIBLE_DEVICES in every process.
+        if run_map is not None:
+            env[mapping.MAP_ENV] = str(run_map)
+        env[mapping.ROOT_ENV] = str(Path(config.cwd or os.getcwd()).resolve())
+    else:
+        env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
     return env
+
+
+def _write_run_map(config: VerifyConfig, folder: Path) -> Path:
+    """The mapping table of `gpu2mlu run`, with the project's [tool.gpu2mlu.run] settings."""
+    from gpu2mlu.settings import SettingsError
+
+    path = folder / "run_map.json"
+    try:
+        absent = mapping.project_cuda_absent(Path(config.cwd or os.getcwd()))
+    except SettingsError as exc:
+        raise compat.SetupError(str(exc)) from None
+    mapping.write(path, config.line, absent)
+    return path
 
 
 def run(config: VerifyConfig) -> VerifyResult:
@@ -72,7 +92,8 @@ def run(config: VerifyConfig) -> VerifyResult:
         log = config.log_file or Path(tmp) / "events.jsonl"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("", encoding="utf-8")
-        env = child_env(config, lib, api_file, log)
+        run_map = _write_run_map(config, Path(tmp)) if config.mode == "run" else None
+        env = child_env(config, lib, api_file, log, run_map)
         try:
             code = subprocess.call(list(config.command), env=env, cwd=config.cwd)
         except FileNotFoundError:
