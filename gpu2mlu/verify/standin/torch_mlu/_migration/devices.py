@@ -31,6 +31,9 @@ def shown_name(name: str) -> str:
     return name
 
 
+_BARE = (values.device, values.device_type)
+
+
 def map_call(params, args: tuple, kwargs: dict):
     """(args, kwargs, changes) with the listed arguments mapped, or None when none needs it."""
     changes = None
@@ -41,7 +44,8 @@ def map_call(params, args: tuple, kwargs: dict):
                 if changes is None:
                     changes, args = [], list(args)
                 args[p.position] = found[0]
-                changes.append((p, "", found))
+                # the device itself is shown bare (torch.device('cuda')); other arguments by name
+                changes.append((p, "" if p.position == 0 and p.mapper in _BARE else f"{p.keyword}=", found))
         elif kwargs and p.keyword in kwargs:
             found = p.mapper(kwargs[p.keyword])
             if found is not None:

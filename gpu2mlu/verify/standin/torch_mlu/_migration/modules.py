@@ -119,6 +119,10 @@ def write(module_name: str, name: str, value, real_get, real_set, owner, frame, 
             sites.note(sites.at(frame, package, False), row["status"], full, target, row["rule"],
                        row["finding"])
             return
+    if row is not None and full not in _saved:
+        status = row["status"]
+        sites.note(sites.at(frame, package, False), status, full,
+                   None if status == "unsupported" else full, row["rule"], row["finding"])
     if full in _saved and value is _values.get(full):  # mock.patch restoring what it read
         saved = _saved.pop(full)
         if saved is table.MISSING:
