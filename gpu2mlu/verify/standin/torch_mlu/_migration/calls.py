@@ -94,6 +94,7 @@ def _patch_constructor(cls, spec, full: str, row: dict) -> None:
 
 def install(skip_module) -> None:
     skip = set(table.data().get("skip_families", ()))
+    done: set[int] = set()  # torch.amp.GradScaler is torch.amp.grad_scaler.GradScaler: once
     for full, row in table.names().items():
         owner_name, _, leaf = full.rpartition(".")
         if skip_module(owner_name) or row.get("module") or row["rule"] in skip:
@@ -104,8 +105,9 @@ def install(skip_module) -> None:
         if not isinstance(owner, types.ModuleType):
             continue  # class attributes (Tensor.cuda, Backend.NCCL): methods.py and the wrappers
         original = getattr(owner, leaf, table.MISSING)
-        if original is table.MISSING:
-            continue  # not in this torch build (ProcessGroupNCCL without NCCL)
+        if original is table.MISSING or id(original) in done:
+            continue  # not in this torch build (ProcessGroupNCCL without NCCL), or done
+        done.add(id(original))
         spec = table.CallSpec(row["call"]) if "call" in row else None
         if isinstance(original, type) and not row.get("to"):
             _patch_constructor(original, spec, full, row)
