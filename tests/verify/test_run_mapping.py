@@ -178,6 +178,10 @@ SCRIPT = """\
     batch = next(iter(loader))
     assert batch.device.type == "cpu" and batch.tolist() == [0.0, 1.0, 2.0, 3.0]
     open("pinned.txt", "w").write(str(batch.is_pinned()))
+
+    with th.autograd.profiler.profile(use_cuda=True) as prof:
+        (z @ z.T).sum()
+    assert prof.use_device == "mlu"
 """
 
 
@@ -224,6 +228,8 @@ def test_run_maps_an_unconverted_script(tmp_path):
         assert event is not None, (api, where, sorted(found))
         assert (event["to"], event["rule"], event["package"], event["finding"]) == (to, rule, None, None)
         assert event["file"] == str(tmp_path / "main.py") and event["line"] == int(where.split(":")[1])
+    assert found[("mapped", "torch.autograd.profiler.profile(use_cuda=True)", "main.py:64")]["to"] == \
+        "torch.autograd.profiler.profile(use_device='mlu')"
     jit = found[("unsupported", "torch.cuda.jiterator", "main.py:37")]
     assert (jit["finding"], jit["to"]) == ("GM101", None)
     assert found[("unsupported", "torch.cuda.amp.common", "main.py:58")]["finding"] == "GM101"

@@ -22,18 +22,20 @@ import types
 from . import calls, sites, table
 
 PREFIXES = ("torch.cuda", "torch.backends.cuda", "torch.backends.cudnn")
+_DOTTED = tuple(p + "." for p in PREFIXES)
 _FROM = "torch.cuda"  # the identity answers are about this module's functions
 
 _members: dict[str, dict[str, dict]] = {}  # module name -> {attribute: table row}
 _closed: set[str] = set()
 _values: dict[str, object] = {}  # full name -> what the project gets (built once)
+_shown: dict[str, str] = {}  # full name -> what the call log says it became
 _saved: dict[str, object] = {}  # full name -> the real value a program's assignment replaced
 _classes: dict[tuple, type] = {}
 _absent: dict[str, object] = {}
 
 
 def _ours(name: str) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in PREFIXES)
+    return name.startswith(_DOTTED) or name in PREFIXES
 
 
 handles = _ours  # the names this module maps (calls.py leaves them alone)
@@ -102,7 +104,8 @@ def read(module_name: str, name: str, real_get, owner, frame, package, hidden):
         return real_get(owner, name)
     value = _mapped(module_name, name, row, _real(real_get, owner, name))
     if not (row.get("module") and row["status"] == "mapped"):  # members are logged, not modules
-        sites.note(site, row["status"], full, calls.shown_target(row, full), rule, row["finding"])
+        shown = _shown.get(full) or _shown.setdefault(full, calls.shown_target(row, full))
+        sites.note(site, row["status"], full, shown, rule, row["finding"])
     return value
 
 

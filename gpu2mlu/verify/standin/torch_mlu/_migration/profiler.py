@@ -8,6 +8,7 @@ use_device='mlu', torch.profiler.profile the MLU activity.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 
 from . import sites, table
@@ -17,7 +18,7 @@ RULE = "profiler"
 
 def _wrap(cls, name: str) -> None:
     original = cls.__init__
-    takes_use_device = "use_device" in original.__code__.co_varnames
+    takes_use_device = "use_device" in inspect.unwrap(original).__code__.co_varnames
 
     @functools.wraps(original)
     def __init__(self, *args, **kwargs):

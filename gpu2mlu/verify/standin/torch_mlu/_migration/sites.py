@@ -39,8 +39,9 @@ _stdlib = tuple({_folder(p) for key in ("stdlib", "platstdlib")
                  if (p := sysconfig.get_paths().get(key))})
 _root = _folder(os.environ.get(ROOT_ENV) or os.getcwd())
 
-# filename -> (kind, package, hidden)
+# filename -> (kind, package, hidden); _paths: filename -> absolute path (for the log)
 _files: dict[str, tuple[int, str | None, bool]] = {}
+_paths: dict[str, str] = {}
 _absent: tuple[tuple[str, ...], ...] = ()
 
 
@@ -110,9 +111,16 @@ def caller(frame):
     return None, (INTERNAL, None, False)
 
 
+def _abspath(filename: str) -> str:
+    path = _paths.get(filename)
+    if path is None:
+        path = _paths[filename] = os.path.abspath(filename)
+    return path
+
+
 def at(frame, package, hidden):
     """The site of a frame caller() returned."""
-    return os.path.abspath(frame.f_code.co_filename), frame.f_lineno, package, hidden
+    return _abspath(frame.f_code.co_filename), frame.f_lineno, package, hidden
 
 
 def site(frame):
@@ -121,7 +129,7 @@ def site(frame):
     while frame is not None:
         k, package, hidden = _files.get(frame.f_code.co_filename) or kind(frame.f_code.co_filename)
         if k == CODE:
-            return os.path.abspath(frame.f_code.co_filename), frame.f_lineno, package, hidden
+            return _abspath(frame.f_code.co_filename), frame.f_lineno, package, hidden
         frame = frame.f_back
     return None, None, None, False
 
@@ -140,4 +148,4 @@ def note(site, status: str, api: str, to, rule: str, finding=None) -> bool:
 def in_torch(frame) -> bool:
     """Whether the first frame that is not looked through is torch's own (not the stand-in's)."""
     frame, _ = caller(frame)
-    return frame is not None and os.path.realpath(frame.f_code.co_filename).startswith(_torch)
+    return frame is not None and os.path.realpath(_abspath(frame.f_code.co_filename)).startswith(_torch)
