@@ -182,6 +182,12 @@ SCRIPT = """\
     with th.autograd.profiler.profile(use_cuda=True) as prof:
         (z @ z.T).sum()
     assert prof.use_device == "mlu"
+    with th.device("cuda"):  # torch's default-device mode still recognises the factories
+        assert th.ones(1).device.type == "mlu"
+    from unittest import mock
+    with mock.patch("torch.cuda.is_available", return_value=False):
+        assert not th.cuda.is_available()
+    assert th.cuda.is_available()  # restored: mapped again
 """
 
 

@@ -143,6 +143,7 @@ def _grouped(rows):
 
 
 def install() -> None:
+    factories: set = set()
     for obj, where, params in _grouped(table.data().get("device_args", [])).values():
         name = shown_name(where[0][2])
         if _is_c_type(obj):
@@ -163,3 +164,19 @@ def install() -> None:
             wrapped = _function(obj, params, name)
             for owner, leaf, _ in where:
                 setattr(owner, leaf, wrapped)
+            factories.add(obj)
+    _keep_default_device(factories)
+
+
+def _keep_default_device(factories: set) -> None:
+    """`with torch.device(...)` / set_default_device place what torch's factories make, and
+    recognise them by identity: the originals (which the wrappers call) must still count."""
+    import torch.utils._device as default_device
+
+    listed = default_device._device_constructors
+
+    @functools.lru_cache(1)
+    def _device_constructors():
+        return set(listed()) | factories
+
+    default_device._device_constructors = _device_constructors

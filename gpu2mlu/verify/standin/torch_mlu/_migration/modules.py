@@ -122,11 +122,12 @@ def write(module_name: str, name: str, value, real_get, real_set, owner, frame, 
             sites.note(sites.at(frame, package, False), row["status"], full, target, row["rule"],
                        row["finding"])
             return
-    if row is not None and full not in _saved:
+    if row is not None and row["rule"] == "backends" and full not in _saved:  # a flag that stays
         status = row["status"]
         sites.note(sites.at(frame, package, False), status, full,
                    None if status == "unsupported" else full, row["rule"], row["finding"])
-    if full in _saved and value is _values.get(full):  # mock.patch restoring what it read
+    if full in _saved and (value is _values.get(full) or value is _saved[full]):
+        # mock.patch restoring what it read (the mapped value, or the real one from __dict__)
         saved = _saved.pop(full)
         if saved is table.MISSING:
             object.__delattr__(owner, name)
