@@ -31,12 +31,13 @@ def _method(cls, name: str, target: str, row: dict, shown: str):
 def _property(cls, name: str, target: str, row: dict, shown: str):
     original = getattr(cls, name)
     real = original.__get__
+    to = devices.shown_name(row["to"])
 
     def getter(self):
         frame, (kind, package, hidden) = sites.caller(sys._getframe(1))
         if kind != sites.CODE:
             return real(self)
-        if not sites.note(sites.at(frame, package, hidden), row["status"], shown, devices.shown_name(row["to"]), row["rule"],
+        if not sites.note(sites.at(frame, package, hidden), row["status"], shown, to, row["rule"],
                           row["finding"]):
             return real(self)
         return getattr(self, target)
