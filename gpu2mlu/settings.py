@@ -15,6 +15,9 @@ jobs = 4
 
 [tool.gpu2mlu.env]                  # extra environment variable renames
 MYTEAM_CUDA_CACHE = "MYTEAM_MLU_CACHE"
+
+[tool.gpu2mlu.run]                  # `gpu2mlu run` (CUDA mapped at run time)
+cuda-absent = ["mykernels"]         # packages that must see torch.cuda.is_available() == False
 ```
 """
 from __future__ import annotations
@@ -36,9 +39,11 @@ except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib
 
 FAIL_ON = (*SEVERITIES, "never")
-_KEYS = {"target", "include", "exclude", "disable", "fail-on", "jobs", "api", "env"}
+_KEYS = {"target", "include", "exclude", "disable", "fail-on", "jobs", "api", "env", "run"}
+_RUN_KEYS = {"cuda-absent"}
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z")
 _ENV = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_MODULE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
 
 
 class SettingsError(Exception):
@@ -55,6 +60,7 @@ class Settings:
     jobs: int = 0
     api: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    cuda_absent: tuple[str, ...] = ()  # `gpu2mlu run`: import names that must see CUDA as absent
     source: str = ""  # the pyproject.toml the settings came from, if any
     # The project's own flags and option names whose values are devices (gpu2mlu/options.py): a
     # fact of the run, gathered before files are converted; never read from pyproject.toml.
@@ -115,7 +121,22 @@ def from_pyproject(path: Optional[Path]) -> dict:
                     isinstance(k, str) and isinstance(v, str) for k, v in values[key].items()):
                 raise SettingsError(f"{where} {key} must be a table of names to new names")
             values[key] = tuple(sorted(values[key].items()))
+    if "run" in values:
+        values.update(_run_table(values.pop("run"), f"{where} run"))
     values["source"] = str(path)
+    return values
+
+
+def _run_table(table, where: str) -> dict:
+    if not isinstance(table, dict):
+        raise SettingsError(f"{where} must be a table")
+    unknown = set(table) - _RUN_KEYS
+    if unknown:
+        raise SettingsError(f"{where}: unknown keys {', '.join(sorted(unknown))} "
+                            f"(known: {', '.join(sorted(_RUN_KEYS))})")
+    values = {}
+    if "cuda-absent" in table:
+        values["cuda_absent"] = _strings(table["cuda-absent"], f"{where} cuda-absent")
     return values
 
 
@@ -165,6 +186,9 @@ def _validate(s: Settings) -> None:
     for old, new in s.env:
         if not (_ENV.match(old) and _ENV.match(new)):
             raise SettingsError(f"env: {old!r} = {new!r}: both must be environment variable names")
+    for name in s.cuda_absent:
+        if not _MODULE.match(name):
+            raise SettingsError(f"run cuda-absent: {name!r} is not an import name (like 'pkg' or 'pkg.sub')")
     for pattern in (*s.include, *s.exclude):
         if not pattern or pattern.startswith("!"):
             raise SettingsError(f"bad pattern {pattern!r}: use include and exclude instead of negation")

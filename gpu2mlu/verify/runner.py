@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import api_surface, build, calllog, capture, compat, events, monitors
+from . import api_surface, build, calllog, capture, compat, events, mapping, monitors
 
 STANDIN = Path(__file__).with_name("standin")
 MODE_ENV = "GPU2MLU_MODE"
@@ -49,7 +49,7 @@ class VerifyResult:
 
 
 def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path,
-              monitors_bin: Path | None = None) -> dict[str, str]:
+              monitors_bin: Path | None = None, run_map: Path | None = None) -> dict[str, str]:
     env = dict(os.environ if config.env is None else config.env)
     if monitors_bin is not None:  # the emulated devices' monitor answers, not a real one
         env["PATH"] = str(monitors_bin) + os.pathsep + env.get("PATH", os.defpath)
@@ -61,8 +61,27 @@ def child_env(config: VerifyConfig, lib: Path, api_file: Path, log: Path,
     env["GPU2MLU_VERIFY_FAULTS"] = str(events.faults_dir(log))
     env["MLU_EMU_DEVICE_COUNT"] = str(config.devices)
     env[MODE_ENV] = config.mode
-    env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
+    if config.mode == "run":
+        # CUDA_VISIBLE_DEVICES stays: the run layer maps it to MLU_VISIBLE_DEVICES in every process.
+        if run_map is not None:
+            env[mapping.MAP_ENV] = str(run_map)
+        env[mapping.ROOT_ENV] = str(Path(config.cwd or os.getcwd()).resolve())
+    else:
+        env["CUDA_VISIBLE_DEVICES"] = ""  # a CUDA build of torch must not find a GPU either
     return env
+
+
+def _write_run_map(config: VerifyConfig, folder: Path) -> Path:
+    """The mapping table of `gpu2mlu run`, with the project's [tool.gpu2mlu.run] settings."""
+    from gpu2mlu.settings import SettingsError
+
+    path = folder / "run_map.json"
+    try:
+        absent = mapping.project_cuda_absent(Path(config.cwd or os.getcwd()))
+    except SettingsError as exc:
+        raise compat.SetupError(str(exc)) from None
+    mapping.write(path, config.line, absent)
+    return path
 
 
 def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
@@ -82,7 +101,8 @@ def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
         log = config.log_file or Path(tmp) / "events.jsonl"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("", encoding="utf-8")
-        env = child_env(config, lib, api_file, log, monitors.install(Path(tmp), config.mode))
+        run_map = _write_run_map(config, Path(tmp)) if config.mode == "run" else None
+        env = child_env(config, lib, api_file, log, monitors.install(Path(tmp), config.mode), run_map)
         out = err = b""
         try:
             if config.capture:

@@ -33,6 +33,12 @@ _prefixes_know_torch = False
 _fault_file = None
 _fault_path: str | None = None
 _exited = False
+_exit_hooks: list = []  # run before "process-exit", however the process leaves
+
+
+def at_exit(hook) -> None:
+    """Run `hook()` at a normal exit or an os._exit, before the "process-exit" event."""
+    _exit_hooks.append(hook)
 
 
 def record(kind: str, **fields) -> None:
@@ -164,6 +170,11 @@ def _on_exit(code=None) -> None:
     if _exited:
         return
     _exited = True
+    for hook in _exit_hooks:
+        try:
+            hook()
+        except Exception:
+            pass  # a report must never change how the program ends
     record("process-exit", code=code)
     _close_fault_file()
 

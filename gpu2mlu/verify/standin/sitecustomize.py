@@ -54,6 +54,10 @@ if os.environ.get("GPU2MLU_EMU_LIB"):
     import _gpu2mlu_process  # start/exit, uncaught exceptions and fatal signals of every process
 
     _gpu2mlu_process.install()
+    if os.environ.get("GPU2MLU_MODE") == "run":
+        import _gpu2mlu_run  # `gpu2mlu run`: the call log, and CUDA variables mapped before torch
+
+        _gpu2mlu_run.install()
 if os.environ.get("GPU2MLU_EMU_LIB") and "torch" not in sys.modules:
     sys.meta_path.insert(0, _AfterTorch())
 _chain_shadowed_sitecustomize()

@@ -68,9 +68,14 @@ def _register() -> None:
 
     _compile.install()
 
-    from . import _guards
+    if os.environ.get("GPU2MLU_MODE") == "run":
+        from . import _migration  # `gpu2mlu run`: CUDA mapped to the MLU at run time
 
-    _guards.install()
+        _migration.install()
+    else:
+        from . import _guards
+
+        _guards.install()
     from . import _coverage, _failures
 
     _failures.install()
