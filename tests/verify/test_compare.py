@@ -206,10 +206,8 @@ def converted(tmp_path_factory):
 
 def _projects(converted, tmp_path, edit=None):
     """(original, converted) folders for one test; `edit` changes the converted train.py."""
-    # RUN-MODE SWITCH: until `gpu2mlu run` maps CUDA at run time (VerifyConfig(mode="run") still
-    # behaves like verify on this branch), the "original" is a copy of the converted project.
-    # At integration, copy `converted.parent / "cuda"` (the CUDA code) here instead.
-    original = shutil.copytree(converted.parent / "mlu", tmp_path / "original")
+    # The original is the CUDA code itself: `gpu2mlu run` maps it at run time.
+    original = shutil.copytree(converted.parent / "cuda", tmp_path / "original")
     mine = shutil.copytree(converted, tmp_path / "converted")
     if edit:
         train = mine / "train.py"
