@@ -135,7 +135,7 @@ def render(calls: list[Call], limit: int = 25) -> str:
             continue
         lines.append(f"  {titles[status]} ({len(group)}):")
         for c in group[:limit]:
-            to = f" -> {c.to}" if c.to else ""
+            to = " (the same on MLU)" if c.to == c.api else f" -> {c.to}" if c.to else ""
             fid = f"{c.finding} " if c.finding else ""
             owner = f" [{c.package}]" if c.package else ""
             times = f" (x{c.count})" if c.count > 1 else ""

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import api_surface, build, compat, events, runner
+from . import api_surface, build, compat, events, run_cli, runner
 
 EXIT_SETUP = 2
 
@@ -44,12 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--" in args:
-        cut = args.index("--")
-        opts, command = args[:cut], args[cut + 1:]
-    else:
-        opts, command = args, None
+    opts, command = run_cli.split_command(list(sys.argv[1:] if argv is None else argv))
     parser = _parser()
     ns = parser.parse_args(opts)
     command = command if command is not None else ns.command
@@ -72,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result.exit_code
 
 
-def _report(result: runner.VerifyResult, quiet: bool, label: str = "") -> None:
+def _report(result: runner.VerifyResult, quiet: bool, label: str = "", mode: str = "verify") -> None:
     if not result.torch_tested:
         print(f"gpu2mlu verify: warning: torch {result.torch_version} is untested "
               f"(tested: {', '.join(compat.TESTED)})", file=sys.stderr)
@@ -82,7 +77,10 @@ def _report(result: runner.VerifyResult, quiet: bool, label: str = "") -> None:
     if not quiet:
         if label:
             print(label, file=sys.stderr)
-        print(events.render(result.summary, result.exit_code), file=sys.stderr)
+        if mode == "run":  # the original side: its summary names what was mapped, and where
+            print(run_cli.render(result.summary, result.calls, result.exit_code), file=sys.stderr)
+        else:
+            print(events.render(result.summary, result.exit_code), file=sys.stderr)
 
 
 def _compare(ns: argparse.Namespace, command: tuple[str, ...]) -> int:
@@ -109,7 +107,8 @@ def _compare(ns: argparse.Namespace, command: tuple[str, ...]) -> int:
                 print(f"gpu2mlu verify --compare: the {side} project, {where}, under "
                       f"`{session.configs[side].mode}`:", file=sys.stderr, flush=True)
                 result = session.run(side, _echo)
-                _report(result, ns.quiet, f"gpu2mlu verify --compare: {side} run summary:")
+                _report(result, ns.quiet, f"gpu2mlu verify --compare: {side} run summary:",
+                        session.configs[side].mode)
             comparison = session.comparison()
     except (compat.SetupError, build.BuildError) as exc:
         print(f"gpu2mlu verify: error: {exc}", file=sys.stderr)
