@@ -105,12 +105,7 @@ def from_pyproject(path: Optional[Path]) -> dict:
     if table is None:
         return {}
     where = f"{path} [tool.gpu2mlu]"
-    if not isinstance(table, dict):
-        raise SettingsError(f"{where} must be a table")
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise SettingsError(f"{where}: unknown keys {', '.join(sorted(unknown))} "
-                            f"(known: {', '.join(sorted(_KEYS))})")
+    _check_table(table, _KEYS, where)
     values = {k.replace("-", "_"): v for k, v in table.items()}
     for key in ("include", "exclude", "disable"):
         if key in values:
@@ -127,13 +122,17 @@ def from_pyproject(path: Optional[Path]) -> dict:
     return values
 
 
-def _run_table(table, where: str) -> dict:
+def _check_table(table, known, where: str) -> None:
     if not isinstance(table, dict):
         raise SettingsError(f"{where} must be a table")
-    unknown = set(table) - _RUN_KEYS
+    unknown = set(table) - known
     if unknown:
         raise SettingsError(f"{where}: unknown keys {', '.join(sorted(unknown))} "
-                            f"(known: {', '.join(sorted(_RUN_KEYS))})")
+                            f"(known: {', '.join(sorted(known))})")
+
+
+def _run_table(table, where: str) -> dict:
+    _check_table(table, _RUN_KEYS, where)
     values = {}
     if "cuda-absent" in table:
         values["cuda_absent"] = _strings(table["cuda-absent"], f"{where} cuda-absent")

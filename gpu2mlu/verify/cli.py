@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import api_surface, build, compat, events, run_cli, runner
+from . import build, compat, events, run_cli, runner
 
 EXIT_SETUP = 2
 
@@ -23,17 +23,12 @@ def _parser() -> argparse.ArgumentParser:
                     "exits 0 when the two runs agree, 1 at the first difference, 2 when it "
                     "cannot start (docs/compare.md).",
     )
-    p.add_argument("--devices", type=int, default=2, metavar="N",
-                   help="number of emulated MLUs (default 2; MLU_VISIBLE_DEVICES narrows it)")
+    run_cli.add_emulator_options(p)
     p.add_argument("--log", type=Path, metavar="FILE",
                    help="keep the JSON-lines event log of all processes in FILE")
-    p.add_argument("--torch-mlu-line", default=api_surface.DEFAULT_LINE,
-                   choices=("2.1", "2.3", "2.4"),
-                   help="torch_mlu PyTorch line whose API surface is enforced (default 2.4)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when problems (CPU fallbacks included) were recorded even if "
                         "COMMAND succeeded")
-    p.add_argument("--quiet", action="store_true", help="do not print the summary")
     p.add_argument("--compare", metavar="ORIGINAL_DIR",
                    help="run COMMAND in ORIGINAL_DIR (the unconverted project, CUDA mapped at run "
                         "time) and here (the converted one) with the same seeds and devices, and "

@@ -25,8 +25,7 @@ def _parser() -> argparse.ArgumentParser:
                     "unsupported call with the file:line (project or dependency) that made it. "
                     "Exits with COMMAND's exit code (128+N when a signal N killed it).",
     )
-    p.add_argument("--devices", type=int, default=2, metavar="N",
-                   help="number of emulated MLUs (default 2)")
+    add_emulator_options(p)
     p.add_argument("--log", type=Path, metavar="FILE",
                    help="write the call log (JSON: every distinct call and site with its count)")
     p.add_argument("--report", type=Path, metavar="DIR",
@@ -34,14 +33,21 @@ def _parser() -> argparse.ArgumentParser:
                         "the format of a conversion's reports")
     p.add_argument("--events", type=Path, metavar="FILE",
                    help="keep the raw JSON-lines event log of all processes in FILE")
-    p.add_argument("--torch-mlu-line", default=api_surface.DEFAULT_LINE,
-                   choices=("2.1", "2.3", "2.4"),
-                   help="torch_mlu PyTorch line whose mapping and API surface apply (default 2.4)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when COMMAND succeeded but a call had no MLU equivalent or a "
                         "problem was recorded")
-    p.add_argument("--quiet", action="store_true", help="do not print the summary")
     return p
+
+
+def add_emulator_options(p: argparse.ArgumentParser) -> None:
+    """The options `gpu2mlu run` and `gpu2mlu verify` share."""
+    p.add_argument("--devices", type=int, default=2, metavar="N",
+                   help="number of emulated MLUs (default 2; MLU_VISIBLE_DEVICES narrows it)")
+    p.add_argument("--torch-mlu-line", default=api_surface.DEFAULT_LINE,
+                   choices=("2.1", "2.3", "2.4"),
+                   help="torch_mlu PyTorch line whose API surface (and, for run, mapping) "
+                        "applies (default 2.4)")
+    p.add_argument("--quiet", action="store_true", help="do not print the summary")
 
 
 def split_command(args: list[str]) -> tuple[list[str], list[str] | None]:
