@@ -12,13 +12,13 @@ import subprocess
 import threading
 from typing import Callable
 
+from . import process_tree
+
 Echo = Callable[[int, bytes], None]
 
 # A daemon the command left behind may keep a pipe open; after the command has exited, its
 # output is read for this long and then left.
 DRAIN_SECONDS = 2.0
-# After Ctrl-C the command gets this long to stop itself before it is killed.
-STOP_SECONDS = 5.0
 
 
 def call(command: list[str], env: dict[str, str], cwd, echo: Echo | None = None
@@ -34,7 +34,7 @@ def call(command: list[str], env: dict[str, str], cwd, echo: Echo | None = None
     try:
         code = proc.wait()
     except BaseException as exc:  # Ctrl-C, SIGTERM: do not leave the command running
-        _stop(proc, getattr(exc, "signum", None))
+        process_tree.stop(proc, getattr(exc, "signum", None))
         raise
     finally:
         for r in readers:
@@ -58,18 +58,3 @@ def _drain(pipe, stream: int, into: list[bytes], echo: Echo | None) -> None:
             except (OSError, ValueError):
                 echo = None
     pipe.close()
-
-
-def _stop(proc: subprocess.Popen, signum: int | None) -> None:
-    """Ctrl-C reached the command too; a signal only we got (gpu2mlu.cli.Stopped) is passed on."""
-    try:
-        if signum is not None:
-            proc.send_signal(signum)
-        proc.wait(STOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    except BaseException:  # a second Ctrl-C: stop waiting politely
-        proc.kill()
-        proc.wait()
-        raise

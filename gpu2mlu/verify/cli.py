@@ -50,10 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = runner.VerifyConfig(tuple(command), devices=ns.devices, log_file=ns.log,
                                  line=ns.torch_mlu_line)
     try:
-        result = runner.run(config)
+        result = run_cli.run_stoppable(config)
     except (compat.SetupError, build.BuildError) as exc:
         print(f"gpu2mlu verify: error: {exc}", file=sys.stderr)
         return EXIT_SETUP
+    except KeyboardInterrupt as exc:
+        return run_cli.stopped("gpu2mlu verify", exc)
     _report(result, ns.quiet)
     if ns.strict and result.exit_code == 0 and result.summary.problems:
         return 1

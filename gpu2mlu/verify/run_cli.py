@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -73,10 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  line=ns.torch_mlu_line, mode="run")
     started = time.monotonic()
     try:
-        result = runner.run(config)
+        result = run_stoppable(config)
     except (compat.SetupError, build.BuildError) as exc:
         print(f"gpu2mlu run: error: {exc}", file=sys.stderr)
         return EXIT_SETUP
+    except KeyboardInterrupt as exc:
+        return stopped("gpu2mlu run", exc)
     wall = time.monotonic() - started
     calls = result.calls
     if not result.torch_tested:
@@ -99,6 +102,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.exit_code < 0:
         return 128 - result.exit_code
     return result.exit_code
+
+
+def run_stoppable(config: runner.VerifyConfig) -> runner.VerifyResult:
+    """runner.run with SIGTERM and SIGHUP raising like Ctrl-C, so the command is stopped too."""
+    from gpu2mlu.cli import _stop_signals_raise
+
+    with _stop_signals_raise():
+        return runner.run(config)
+
+
+def stopped(prog: str, exc: KeyboardInterrupt) -> int:
+    """The message and exit code (128+N) of a run stopped by Ctrl-C, SIGTERM or SIGHUP."""
+    from gpu2mlu.cli import Stopped
+
+    signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+    print(f"{prog}: stopped by {signal.Signals(signum).name}; the command and every process it "
+          "started were stopped", file=sys.stderr)
+    return 128 + signum
 
 
 def render(summary: events.Summary, calls, exit_code: int) -> str:

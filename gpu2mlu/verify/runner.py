@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import api_surface, build, calllog, capture, compat, events, mapping, monitors
+from . import api_surface, build, calllog, capture, compat, events, mapping, monitors, process_tree
 
 STANDIN = Path(__file__).with_name("standin")
 MODE_ENV = "GPU2MLU_MODE"
@@ -84,6 +84,15 @@ def _write_run_map(config: VerifyConfig, folder: Path) -> Path:
     return path
 
 
+def _call(command: list[str], env: dict[str, str], cwd) -> int:
+    proc = subprocess.Popen(command, env=env, cwd=cwd)
+    try:
+        return proc.wait()
+    except BaseException as exc:  # Ctrl-C, SIGTERM (gpu2mlu.cli.Stopped): stop the whole command
+        process_tree.stop(proc, getattr(exc, "signum", None))
+        raise
+
+
 def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
     """Raises compat.SetupError / build.BuildError when verify cannot start.
 
@@ -108,7 +117,7 @@ def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
             if config.capture:
                 code, out, err = capture.call(list(config.command), env, config.cwd, echo)
             else:
-                code = subprocess.call(list(config.command), env=env, cwd=config.cwd)
+                code = _call(list(config.command), env, config.cwd)
         except FileNotFoundError:
             raise compat.SetupError(f"command not found: {config.command[0]}") from None
         summary = events.read(log)
