@@ -9,6 +9,7 @@ folder (STANDIN: sitecustomize, the process log, the run layer).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.metadata
 import os
@@ -111,6 +112,17 @@ def _write_run_map(config: VerifyConfig, folder: Path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _scratch():
+    """A temporary folder for one run. A process that outlived the command (past events.read's
+    grace) may still append its exit line while the folder is removed: that must not fail the run."""
+    path = tempfile.mkdtemp(prefix="gpu2mlu-verify-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _call(command: list[str], env: dict[str, str], cwd) -> int:
     proc = subprocess.Popen(command, env=env, cwd=cwd)
     try:
@@ -131,7 +143,7 @@ def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
     real = real_torch_mlu(config)
     version, tested = compat.torch_version(emulator=real is None)
     lib, seconds = build.ensure_built() if real is None else (None, 0.0)
-    with tempfile.TemporaryDirectory(prefix="gpu2mlu-verify-") as tmp:
+    with _scratch() as tmp:
         api_file = None
         if real is None:  # the emulated torch_mlu's API surface; a real one has its own
             api_file = Path(tmp) / "mlu_api.json"
