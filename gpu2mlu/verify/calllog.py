@@ -2,7 +2,7 @@
 
 Every process of a run writes one "run-call" event per distinct (status, call, site) when it
 first happens, and a "run-call-counts" event with the final counts at exit (the stand-in's
-_migration layer; the `nvidia-smi` stand-in writes "run-call" only). This module folds them
+_gpu2mlu_migration layer; the `nvidia-smi` stand-in writes "run-call" only). This module folds them
 into one list for the whole run:
 
 - status: "mapped" (converted at run time), "flagged" (mapped, but a finding asks for review),

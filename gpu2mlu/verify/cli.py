@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("no COMMAND given; use: gpu2mlu verify [options] -- COMMAND [ARGS...]")
     if ns.compare is not None:
         return _compare(ns, tuple(command))
-    config = runner.VerifyConfig(tuple(command), devices=ns.devices, log_file=ns.log,
+    config = runner.VerifyConfig(tuple(command), devices=run_cli.devices(ns), log_file=ns.log,
                                  line=ns.torch_mlu_line)
     try:
         result = run_cli.run_stoppable(config)
@@ -75,7 +75,7 @@ def _report(result: runner.VerifyResult, quiet: bool, label: str = "", mode: str
         if label:
             print(label, file=sys.stderr)
         if mode == "run":  # the original side: its summary names what was mapped, and where
-            print(run_cli.render(result.summary, result.calls, result.exit_code), file=sys.stderr)
+            print(run_cli.render(result), file=sys.stderr)
         else:
             print(events.render(result.summary, result.exit_code), file=sys.stderr)
 
@@ -89,12 +89,15 @@ def _compare(ns: argparse.Namespace, command: tuple[str, ...]) -> int:
     from . import compare
 
     try:
+        # before the original side runs: its `gpu2mlu run` would take a real torch_mlu, and then
+        # the converted side's verify would refuse it
+        compat.refuse_compare_over_real_torch_mlu()
         original = compare.original_dir(ns.compare)
     except compat.SetupError as exc:
         print(f"gpu2mlu verify: error: {exc}", file=sys.stderr)
         return EXIT_SETUP
-    configs = compare.configs(command, original, devices=ns.devices, line=ns.torch_mlu_line,
-                              log_file=ns.log)
+    configs = compare.configs(command, original, devices=run_cli.devices(ns),
+                              line=ns.torch_mlu_line, log_file=ns.log)
     stdout = sys.stdout
     sys.stdout = _QuietWhenClosed(stdout)
     try:

@@ -1,4 +1,5 @@
-"""Checks made before a verify run: torch present and supported, no real torch_mlu."""
+"""Checks made before a verify or run: torch present and supported; a real torch_mlu found
+(verify refuses it, run maps onto it)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ class SetupError(RuntimeError):
     """verify cannot run here; the message says why and what to do."""
 
 
-def torch_version() -> tuple[str, bool]:
-    """Return (installed torch version, whether it is a tested one)."""
+def torch_version(emulator: bool = True) -> tuple[str, bool]:
+    """Return (installed torch version, whether it is a tested one).
+
+    MIN_TORCH is the emulator's: over a real torch_mlu, its own torch is the one to use."""
     if importlib.util.find_spec("torch") is None:
         raise SetupError("gpu2mlu verify needs PyTorch: pip install 'gpu2mlu[verify]'")
     import torch
 
     version = torch.__version__
     major, minor = (int(x) for x in version.split("+")[0].split(".")[:2])
-    if (major, minor) < MIN_TORCH:
+    if emulator and (major, minor) < MIN_TORCH:
         raise SetupError(
             f"gpu2mlu verify needs torch >= {MIN_TORCH[0]}.{MIN_TORCH[1]} "
             f"(tested: {', '.join(TESTED)}); found {version}"
@@ -30,10 +33,31 @@ def torch_version() -> tuple[str, bool]:
     return version, f"{major}.{minor}" in TESTED
 
 
-def refuse_real_torch_mlu() -> None:
+def real_torch_mlu() -> str | None:
+    """Where this Python's real torch_mlu is (found, not imported), or None."""
     spec = importlib.util.find_spec("torch_mlu")
-    if spec is not None:
+    if spec is None:
+        return None
+    return next(iter(spec.submodule_search_locations or ()), None) or spec.origin or "?"
+
+
+def refuse_real_torch_mlu(where: str | None = None) -> None:
+    """gpu2mlu verify (and the converted side of --compare) emulates an MLU only where none is."""
+    where = where or real_torch_mlu()
+    if where is not None:
         raise SetupError(
-            f"a real torch_mlu is installed ({spec.origin}); gpu2mlu verify only emulates an "
-            "MLU where none exists. Run the converted project directly on this machine."
+            f"a real torch_mlu is installed ({where}); gpu2mlu verify only emulates an MLU where "
+            "none exists. Run the converted project directly on this machine (or the unconverted "
+            "one with `gpu2mlu run`, which maps it onto this torch_mlu)."
+        )
+
+
+def refuse_compare_over_real_torch_mlu() -> None:
+    where = real_torch_mlu()
+    if where is not None:
+        raise SetupError(
+            f"--compare needs the emulated MLU, and a real torch_mlu is installed ({where}): the "
+            "converted side of a comparison runs under `gpu2mlu verify`, which emulates an MLU "
+            "only where none exists. Here, run the converted project directly and the original "
+            "one with `gpu2mlu run` (it maps onto this torch_mlu), and compare their outputs."
         )

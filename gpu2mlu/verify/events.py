@@ -4,10 +4,12 @@ Writers are the stand-in's processes (torch_mlu/_events.py, _gpu2mlu_process.py)
 "process" (one per process at exit: devices, peak bytes, MLU APIs used, CPU-fallback calls),
 "process-start" / "process-exit" (every interpreter and fork), and one per problem:
 "residual-cuda", "unsupported-api", "not-emulated", "cpu-fallback", "dtype",
-"uncaught-exception", "data-parallel", "gloo-with-mlu"; "saved" for every torch.save (its path, or
-None for a file object without one: torch_mlu/_saves.py).  A fatal signal leaves a file named
-after the pid in the faults folder (faulthandler's report); a process that started, is gone and
-never exited normally was killed.
+"uncaught-exception", "data-parallel", "gloo-with-mlu", "double-migration" (`gpu2mlu run`: the
+program imported torch_mlu's own gpu_migration too: _gpu2mlu_migration/cambricon.py); "saved" for
+every torch.save (its path, or None for a file object without one: torch_mlu/_saves.py);
+"backend" (torch_mlu's version, once per process that imports it: sitecustomize).  A fatal
+signal leaves a file named after the pid in the faults folder (faulthandler's report); a process
+that started, is gone and never exited normally was killed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from pathlib import Path
 
 PROBLEM_KINDS = ("residual-cuda", "unsupported-api", "not-emulated", "cpu-fallback", "dtype",
-                 "uncaught-exception", "data-parallel", "gloo-with-mlu")
+                 "uncaught-exception", "data-parallel", "gloo-with-mlu", "double-migration")
 # One entry per op or dtype however many places use it: the first call site is shown.
 _ONCE_PER_API = ("cpu-fallback", "dtype")
 
@@ -49,6 +51,8 @@ class Summary:
     peak_bytes: dict[int, int] = dataclasses.field(default_factory=dict)
     problems: list[Problem] = dataclasses.field(default_factory=list)
     saved: list[str | None] = dataclasses.field(default_factory=list)  # torch.save paths, in order
+    started: int = 0  # processes that started (also those the emulator never saw)
+    torch_mlu_version: str | None = None  # of the first process that imported torch_mlu
 
     @property
     def devices(self) -> list[int]:
@@ -91,6 +95,8 @@ def read(path: Path, faults: Path | None = None, grace: float = 2.0) -> Summary:
                 summary.peak_bytes[d] = max(summary.peak_bytes.get(d, 0), stats["peak_bytes"])
         elif kind == "process-start":
             started[rec["pid"]] = rec.get("argv") or []
+        elif kind == "backend":
+            summary.torch_mlu_version = summary.torch_mlu_version or rec.get("version")
         elif kind == "process-exit":
             exited.add(rec["pid"])
         elif kind == "saved":
@@ -124,6 +130,7 @@ def read(path: Path, faults: Path | None = None, grace: float = 2.0) -> Summary:
             detail="ended without exiting normally: killed by a signal such as SIGKILL or "
                    "SIGTERM")
     summary.apis = dict(sorted(apis.items()))
+    summary.started = len(started)
     summary.problems = list(problems.values())
     return summary
 
@@ -261,15 +268,20 @@ def exit_problem(exit_code: int, command) -> Problem | None:
     return Problem("exit", what, " ".join(command))
 
 
-def render(summary: Summary, exit_code: int) -> str:
+def render(summary: Summary, exit_code: int, emulated: bool = True) -> str:
+    """emulated False: a real torch_mlu ran, so the emulator's own figures (MLU APIs, devices,
+    memory, processes reported at exit) do not exist."""
+    counted = (f"{summary.processes} process(es) reported" if emulated
+               else f"{summary.started} process(es) started")
     lines = [f"gpu2mlu verify: command exited with {exit_code}{_signal_note(exit_code)} "
-             f"({summary.processes} process(es) reported)"]
-    used = ", ".join(f"{k} x{v}" for k, v in summary.apis.items()) or "none"
-    lines.append(f"  MLU APIs used: {used}")
-    devs = ", ".join(f"mlu:{d}" for d in summary.devices) or "none"
-    lines.append(f"  devices used: {devs}")
-    peaks = ", ".join(f"mlu:{d} {_size(b)}" for d, b in sorted(summary.peak_bytes.items()))
-    lines.append(f"  peak emulated memory: {peaks or 'n/a'}")
+             f"({counted})"]
+    if emulated:
+        used = ", ".join(f"{k} x{v}" for k, v in summary.apis.items()) or "none"
+        lines.append(f"  MLU APIs used: {used}")
+        devs = ", ".join(f"mlu:{d}" for d in summary.devices) or "none"
+        lines.append(f"  devices used: {devs}")
+        peaks = ", ".join(f"mlu:{d} {_size(b)}" for d, b in sorted(summary.peak_bytes.items()))
+        lines.append(f"  peak emulated memory: {peaks or 'n/a'}")
     if summary.problems:
         lines.append(f"  problems ({len(summary.problems)}):")
         for p in summary.problems:

@@ -2,7 +2,7 @@
 
 One source of truth: the converter's RuleSet for the torch_mlu line (torch_api.toml, literals.toml,
 env.toml, packages.toml) plus runtime.toml, written as JSON because the stand-in's
-torch_mlu/_migration runs inside the user's interpreter and must not import gpu2mlu.
+_gpu2mlu_migration runs inside the user's interpreter and must not import gpu2mlu.
 
 {"format": 1, "line": "2.4",
  "names": {"torch.cuda.is_available": {"status": "mapped", "to": "torch.mlu.is_available",

@@ -4,7 +4,8 @@ Launch scripts call the vendor's monitor before training (`nvidia-smi` in the or
 once converted). A CPU machine has neither, so the runner puts small shell stand-ins on the
 command's PATH. The program names come from the converter's table (launch.toml
 `programs.renamed`), so the names the converter renames are exactly the ones mapped here.
-In run mode the CUDA name answers too, and each call is logged as a runtime mapping.
+In run mode the CUDA name answers too, and each call is logged as a runtime mapping; over a real
+torch_mlu it runs the real `cnmon` with the same arguments (as the converted script would).
 """
 
 from __future__ import annotations
@@ -52,15 +53,19 @@ def _log_call(cuda: str, mlu: str) -> str:
     )
 
 
-def install(folder: Path, mode: str) -> Path:
-    """Write the stand-ins into `folder`/bin and return that folder (for PATH)."""
+def install(folder: Path, mode: str, emulated: bool = True) -> Path:
+    """Write the stand-ins into `folder`/bin and return that folder (for PATH).
+
+    emulated False (a real torch_mlu): the real MLU programs stay; CUDA names run them."""
     bin_dir = folder / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
     scripts = {}
     for cuda, mlu in renamed_programs().items():
-        scripts[mlu] = "#!/bin/sh\n" + _listing(mlu)
+        if emulated:
+            scripts[mlu] = "#!/bin/sh\n" + _listing(mlu)
         if mode == "run":
-            scripts[cuda] = "#!/bin/sh\n" + _log_call(cuda, mlu) + _listing(f"{cuda} -> {mlu}")
+            answer = _listing(f"{cuda} -> {mlu}") if emulated else f'exec {mlu} "$@"\n'
+            scripts[cuda] = "#!/bin/sh\n" + _log_call(cuda, mlu) + answer
     for name, text in scripts.items():
         path = bin_dir / name
         path.write_text(text, encoding="utf-8")

@@ -14,6 +14,7 @@ from typing import Sequence
 from . import api_surface, build, calllog, compat, events, runner
 
 EXIT_SETUP = 2
+DEFAULT_DEVICES = 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,10 +22,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="gpu2mlu run",
         description="Run COMMAND (e.g. `python train.py` or `bash run.sh`) UNCONVERTED, with its "
                     "CUDA use (torch.cuda, 'cuda' devices, .cuda(), nccl, torch.cuda.amp, CUDA "
-                    "environment variables, nvidia-smi) mapped to an emulated Cambricon MLU at run "
-                    "time from the converter's own rule tables, and log every mapped or "
-                    "unsupported call with the file:line (project or dependency) that made it. "
-                    "Exits with COMMAND's exit code (128+N when a signal N killed it).",
+                    "environment variables, nvidia-smi) mapped to a Cambricon MLU at run time "
+                    "from the converter's own rule tables - the emulated MLU, or the real "
+                    "torch_mlu where one is installed - and log every mapped or unsupported call "
+                    "with the file:line (project or dependency) that made it. Exits with "
+                    "COMMAND's exit code (128+N when a signal N killed it).",
     )
     add_emulator_options(p)
     p.add_argument("--log", type=Path, metavar="FILE",
@@ -42,13 +44,19 @@ def _parser() -> argparse.ArgumentParser:
 
 def add_emulator_options(p: argparse.ArgumentParser) -> None:
     """The options `gpu2mlu run` and `gpu2mlu verify` share."""
-    p.add_argument("--devices", type=int, default=2, metavar="N",
-                   help="number of emulated MLUs (default 2; MLU_VISIBLE_DEVICES narrows it)")
+    p.add_argument("--devices", type=int, default=None, metavar="N",
+                   help=f"number of emulated MLUs (default {DEFAULT_DEVICES}; MLU_VISIBLE_DEVICES "
+                        "narrows it); ignored by `run` over a real torch_mlu")
     p.add_argument("--torch-mlu-line", default=api_surface.DEFAULT_LINE,
                    choices=("2.1", "2.3", "2.4"),
                    help="torch_mlu PyTorch line whose API surface (and, for run, mapping) "
                         "applies (default 2.4)")
     p.add_argument("--quiet", action="store_true", help="do not print the summary")
+
+
+def devices(ns: argparse.Namespace) -> int:
+    """--devices, or its default (None in the namespace tells that it was not given)."""
+    return DEFAULT_DEVICES if ns.devices is None else ns.devices
 
 
 def split_command(args: list[str]) -> tuple[list[str], list[str] | None]:
@@ -70,10 +78,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"gpu2mlu run: error: {problem}", file=sys.stderr)
         return EXIT_SETUP
-    config = runner.VerifyConfig(tuple(command), devices=ns.devices, log_file=ns.events,
+    config = runner.VerifyConfig(tuple(command), devices=devices(ns), log_file=ns.events,
                                  line=ns.torch_mlu_line, mode="run")
     started = time.monotonic()
     try:
+        real = runner.real_torch_mlu(config)
+        if real is not None and ns.devices is not None:  # said before the command's own output
+            print(f"gpu2mlu run: warning: --devices is ignored: a real torch_mlu is installed "
+                  f"({real}), so the run uses its MLUs (narrow them with MLU_VISIBLE_DEVICES "
+                  "or CUDA_VISIBLE_DEVICES)", file=sys.stderr)
         result = run_stoppable(config)
     except (compat.SetupError, build.BuildError) as exc:
         print(f"gpu2mlu run: error: {exc}", file=sys.stderr)
@@ -95,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 3
     if not ns.quiet:
-        print(render(result.summary, calls, result.exit_code), file=sys.stderr)
+        print(render(result), file=sys.stderr)
     if ns.strict and result.exit_code == 0 and (
             result.summary.problems or any(c.status in calllog.NEEDS_A_HUMAN for c in calls)):
         return 1
@@ -122,12 +135,12 @@ def stopped(prog: str, exc: KeyboardInterrupt) -> int:
     return 128 + signum
 
 
-def render(summary: events.Summary, calls, exit_code: int) -> str:
-    text = events.render(summary, exit_code).replace("gpu2mlu verify:", "gpu2mlu run:", 1)
-    head, _, rest = text.partition("\n")
+def render(result: runner.VerifyResult) -> str:
+    text = events.render(result.summary, result.exit_code, result.emulated)
+    head, _, rest = text.replace("gpu2mlu verify:", "gpu2mlu run:", 1).partition("\n")
     # torch.mlu names the run's code never spells: the mapped calls above are the MLU APIs used
     rest = "\n".join(line for line in rest.splitlines() if not line.startswith("  MLU APIs used:"))
-    return "\n".join([head, calllog.render(calls), rest])
+    return "\n".join([head, f"  backend: {result.backend}", calllog.render(result.calls), rest])
 
 
 def _check_outputs(ns) -> str | None:
@@ -136,7 +149,7 @@ def _check_outputs(ns) -> str | None:
             return f"{path} is a folder; give a file name"
     if ns.report is not None and ns.report.exists() and not ns.report.is_dir():
         return f"{ns.report} exists and is not a folder"
-    if ns.devices < 1:
+    if devices(ns) < 1:
         return "--devices must be at least 1"
     return None
 

@@ -1,7 +1,7 @@
 """`gpu2mlu run`: the mapping table and the call log of one process, and CUDA environment variables.
 
 sitecustomize imports this in every interpreter of a run (GPU2MLU_MODE=run), before the program
-and without torch. The torch side of the mapping is torch_mlu/_migration.
+and without torch. The torch side of the mapping is _gpu2mlu_migration.
 
 The call log: one "run-call" event per distinct (status, api, site) at its first occurrence, with a
 per-process id, and one "run-call-counts" event {id: count} when the process leaves (also through

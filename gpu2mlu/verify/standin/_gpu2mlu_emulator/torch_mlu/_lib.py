@@ -15,14 +15,19 @@ class EmulatorError(ImportError):
 
 
 def refuse_if_real_torch_mlu() -> None:
-    """Never shadow Cambricon's real torch_mlu: stop if one is importable."""
-    others = [p for p in sys.path if os.path.abspath(p or ".") != _STANDIN_ROOT]
+    """Never shadow Cambricon's real torch_mlu: stop if one is importable behind our folder."""
+    entries = [os.path.abspath(p or ".") for p in sys.path]
+    if _STANDIN_ROOT not in entries:
+        return  # loaded by path, not found first on sys.path: nothing is shadowed
+    others = [p for p, a in zip(sys.path, entries) if a != _STANDIN_ROOT]
     spec = importlib.machinery.PathFinder.find_spec("torch_mlu", others)
     if spec is not None:
         where = spec.origin or (list(spec.submodule_search_locations or []) or ["?"])[0]
         raise EmulatorError(
-            f"a real torch_mlu is installed ({where}); gpu2mlu verify emulates an MLU only "
-            "on machines without one. Run the converted project directly on this machine."
+            f"a real torch_mlu is installed ({where}); gpu2mlu emulates an MLU only on "
+            "machines without one. Run the converted project directly on this machine, or the "
+            "unconverted one with `gpu2mlu run` started by this Python (it then maps onto the "
+            "real torch_mlu)."
         )
 
 

@@ -2,7 +2,8 @@
 dependency, and the call site the log names.
 
 Each source file is classified once (a dict lookup per call after that):
-- torch's package folder and the stand-in's folder: INTERNAL (torch internals stay unmapped);
+- torch's package folder, torch_mlu's (the emulator's stand-in or a real one) and gpu2mlu's
+  stand-in folder: INTERNAL (torch and torch_mlu internals stay unmapped);
 - the standard library and frames without a file ("<frozen importlib._bootstrap>"): PASS (looked
   through: the frame above decides);
 - a file in a site-packages/dist-packages folder, or below a sys.path entry outside the project root
@@ -23,7 +24,7 @@ import _gpu2mlu_run
 ROOT_ENV = "GPU2MLU_RUN_ROOT"
 
 INTERNAL, PASS, CODE = 0, 1, 2
-_STANDIN = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_STANDIN = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _USER_PSEUDO_FILES = ("<string>", "<stdin>")
 # The import system's own reads (hasattr for `from m import x`) are not the program's.
 _IMPORT_SYSTEM = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
@@ -34,7 +35,18 @@ def _folder(path: str) -> str:
 
 
 _torch = _folder(os.path.dirname(torch.__file__))
-_internal = (_torch, _folder(_STANDIN))
+
+
+def _torch_mlu_folders() -> tuple[str, ...]:
+    # A real torch_mlu's own code is the backend, like torch's: never mapped, never a call site.
+    module = sys.modules.get("torch_mlu")
+    found = list(getattr(module, "__path__", None) or ())
+    if getattr(module, "__file__", None):
+        found.append(os.path.dirname(module.__file__))
+    return tuple(_folder(p) for p in found)
+
+
+_internal = (_torch, _folder(_STANDIN), *_torch_mlu_folders())
 _stdlib = tuple({_folder(p) for key in ("stdlib", "platstdlib")
                  if (p := sysconfig.get_paths().get(key))})
 _root = _folder(os.environ.get(ROOT_ENV) or os.getcwd())

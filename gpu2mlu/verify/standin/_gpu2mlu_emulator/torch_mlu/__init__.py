@@ -1,9 +1,10 @@
-"""Stand-in for Cambricon's torch_mlu, used only inside `gpu2mlu verify`.
+"""Stand-in for Cambricon's torch_mlu, used only inside `gpu2mlu verify` and `gpu2mlu run`.
 
-It is never installed: the runner puts its directory first on PYTHONPATH of
-the verified command.  Importing it registers an emulated "mlu" device (a C++
-PrivateUse1 backend on host memory), the torch.mlu module, torch.backends.mlu/
-cnnl/mlufusion, the cncl process-group backend, and the CUDA tripwires.
+It is never installed: the runner puts its directory (standin/_gpu2mlu_emulator) on PYTHONPATH
+of the command, before the common stand-in folder, only where no real torch_mlu exists.
+Importing it registers an emulated "mlu" device (a C++ PrivateUse1 backend on host memory), the
+torch.mlu module, torch.backends.mlu/cnnl/mlufusion, the cncl process-group backend, and, in
+verify mode, the CUDA tripwires.
 """
 
 from __future__ import annotations
@@ -68,11 +69,9 @@ def _register() -> None:
 
     _compile.install()
 
-    if os.environ.get("GPU2MLU_MODE") == "run":
-        from . import _migration  # `gpu2mlu run`: CUDA mapped to the MLU at run time
-
-        _migration.install()
-    else:
+    # verify only: under `gpu2mlu run`, sitecustomize installs _gpu2mlu_migration after this
+    # import, as it does over a real torch_mlu
+    if os.environ.get("GPU2MLU_MODE") != "run":
         from . import _guards
 
         _guards.install()
