@@ -36,9 +36,11 @@ def torch_version(emulator: bool = True) -> tuple[str, bool]:
 def real_torch_mlu() -> str | None:
     """Where this Python's real torch_mlu is (found, not imported), or None."""
     spec = importlib.util.find_spec("torch_mlu")
-    if spec is None:
+    if spec is None or spec.origin in (None, "namespace"):
+        # a folder without __init__.py (say, a __pycache__ left where an old gpu2mlu kept its
+        # stand-in) is a namespace package, not Cambricon's torch_mlu
         return None
-    return next(iter(spec.submodule_search_locations or ()), None) or spec.origin or "?"
+    return next(iter(spec.submodule_search_locations or ()), None) or spec.origin
 
 
 def refuse_real_torch_mlu(where: str | None = None) -> None:

@@ -21,7 +21,7 @@ def refuse_if_real_torch_mlu() -> None:
         return  # loaded by path, not found first on sys.path: nothing is shadowed
     others = [p for p, a in zip(sys.path, entries) if a != _STANDIN_ROOT]
     spec = importlib.machinery.PathFinder.find_spec("torch_mlu", others)
-    if spec is not None:
+    if spec is not None and spec.origin not in (None, "namespace"):  # a namespace folder is not it
         where = spec.origin or (list(spec.submodule_search_locations or []) or ["?"])[0]
         raise EmulatorError(
             f"a real torch_mlu is installed ({where}); gpu2mlu emulates an MLU only on "
