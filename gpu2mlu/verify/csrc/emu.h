@@ -44,6 +44,21 @@ std::vector<int64_t> memory_stats(int dev);  // current, peak, allocs, frees
 void reset_peak(int dev);
 // Grow a storage on its own device (resize_ and the hooks).
 void resize_bytes(c10::StorageImpl* st, size_t n);
+// The block cache under device memory: take_block returns a 64-byte aligned
+// block of at least n bytes; give_block takes back what take_block gave
+// (false for any other pointer); empty_block_cache frees the idle blocks.
+void* take_block(size_t n);
+bool give_block(void* p);
+void empty_block_cache();
+// Makes the CPU allocator serve device scopes from the block cache.
+void install_cpu_allocator();
+// While alive, this thread's CPU allocations are device memory (block cache).
+struct DeviceAllocScope {
+  DeviceAllocScope();
+  ~DeviceAllocScope();
+  DeviceAllocScope(const DeviceAllocScope&) = delete;
+  DeviceAllocScope& operator=(const DeviceAllocScope&) = delete;
+};
 
 // ---- generators (generators.cpp)
 // Per-device default generator: the CPU mt19937 engine, tagged with the MLU
@@ -60,8 +75,10 @@ MluGenerator* mlu_gen(c10::DeviceIndex i);
 // A fresh CPU storage adopted as MLU memory without copying.
 c10::Storage adopt_storage(const c10::Storage& cpu, c10::DeviceIndex dev);
 
-// State of one fallback call: MLU argument <-> CPU alias bookkeeping.
+// State of one fallback call: MLU argument <-> CPU alias bookkeeping.  What
+// the CPU kernels allocate meanwhile is device memory (the scope).
 struct Aliaser {
+  DeviceAllocScope scope;
   c10::DeviceIndex device = 0;
   std::vector<std::pair<c10::StorageImpl*, c10::Storage>> storages;  // mlu -> alias
   std::vector<std::pair<at::Tensor, at::Tensor>> tensors;           // mlu, alias
