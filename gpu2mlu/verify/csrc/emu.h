@@ -16,6 +16,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/Allocator.h>
+#include <c10/util/SmallVector.h>
 #include <torch/library.h>
 
 #include <cstdint>
@@ -80,9 +81,10 @@ c10::Storage adopt_storage(const c10::Storage& cpu, c10::DeviceIndex dev);
 struct Aliaser {
   DeviceAllocScope scope;
   c10::DeviceIndex device = 0;
-  std::vector<std::pair<c10::StorageImpl*, c10::Storage>> storages;  // mlu -> alias
-  std::vector<std::pair<at::Tensor, at::Tensor>> tensors;           // mlu, alias
-  std::vector<std::pair<c10::StorageImpl*, c10::Storage>> adopted;  // cpu -> mlu
+  // Inline room for a typical op's arguments: no heap allocation per call.
+  c10::SmallVector<std::pair<c10::StorageImpl*, c10::Storage>, 4> storages;  // mlu -> alias
+  c10::SmallVector<std::pair<at::Tensor, at::Tensor>, 4> tensors;           // mlu, alias
+  c10::SmallVector<std::pair<c10::StorageImpl*, c10::Storage>, 2> adopted;  // cpu -> mlu
 
   c10::Storage alias_storage(const c10::Storage& s);
   at::Tensor to_cpu(const at::Tensor& t);
