@@ -216,6 +216,12 @@ def test_block_cache_reuses_device_memory_and_keeps_the_counts(emulator, tmp_pat
         assert faults < 500, faults
         del net, batch
         c = torch.ones(1000) * 2  # a host tensor, host allocator
+        from torch.profiler import profile, ProfilerActivity
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            r = x.relu()
+        assert any(e.key == "aten::relu" and e.cpu_memory_usage == 256 * 1024 * 4
+                   for e in prof.key_averages()), prof.key_averages()
+        del r
         assert c.sum().item() == 2000
         del x
         torch.mlu.empty_cache()

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -115,11 +116,17 @@ size_t size_class(size_t n) {
   return (n + step - 1) & ~(step - 1);
 }
 
+struct Block {
+  size_t cls;  // its size class (the bytes it has)
+  size_t n;    // the bytes asked for
+};
+
 struct BlockCache {
   std::mutex mu;
-  std::unordered_map<void*, size_t> live;               // handed out: block -> class
+  std::unordered_map<void*, Block> live;                // handed out
   std::unordered_map<size_t, std::vector<void*>> idle;  // class -> cached blocks
   size_t cached = 0;                                    // bytes in idle
+  size_t in_use = 0;                                    // bytes asked for, in live
 };
 
 BlockCache& block_cache() {
@@ -147,31 +154,40 @@ void* take_block(size_t n) {
       void* p = it->second.back();
       it->second.pop_back();
       c.cached -= cls;
-      c.live.emplace(p, cls);
+      c.live.emplace(p, Block{cls, n});
+      c.in_use += n;
       return p;
     }
   }
   void* p = c10::alloc_cpu(cls);
   std::lock_guard<std::mutex> lk(c.mu);
-  c.live.emplace(p, cls);
+  c.live.emplace(p, Block{cls, n});
+  c.in_use += n;
   return p;
 }
 
-bool give_block(void* p) {
+std::optional<size_t> give_block(void* p) {
   auto& c = block_cache();
   std::unique_lock<std::mutex> lk(c.mu);
   auto it = c.live.find(p);
-  if (it == c.live.end()) return false;
-  const size_t cls = it->second;
+  if (it == c.live.end()) return std::nullopt;
+  const Block b = it->second;
   c.live.erase(it);
-  if (c.cached + cls <= kMaxCachedBytes) {
-    c.idle[cls].push_back(p);
-    c.cached += cls;
-    return true;
+  c.in_use -= b.n;
+  if (c.cached + b.cls <= kMaxCachedBytes) {
+    c.idle[b.cls].push_back(p);
+    c.cached += b.cls;
+    return b.n;
   }
   lk.unlock();
   c10::free_cpu(p);
-  return true;
+  return b.n;
+}
+
+size_t block_bytes_in_use() {
+  auto& c = block_cache();
+  std::lock_guard<std::mutex> lk(c.mu);
+  return c.in_use;
 }
 
 void empty_block_cache() {
@@ -232,16 +248,28 @@ MluAllocator g_alloc;
 // raw_allocate works on them too, and raw_deallocate tells them apart.
 c10::Allocator* g_host_cpu = nullptr;
 
-void delete_cached_cpu(void* p) { give_block(p); }
+// torch.profiler(profile_memory=True) saw these blocks as CPU memory when
+// PyTorch's allocator made them; it still does.
+void report_to_profiler(void* p, int64_t delta) {
+  if (!c10::memoryProfilingEnabled()) return;
+  c10::reportMemoryUsageToProfiler(p, delta, block_bytes_in_use(), 0,
+                                   c10::Device(c10::DeviceType::CPU));
+}
+
+void delete_cached_cpu(void* p) {
+  if (auto n = give_block(p)) report_to_profiler(p, -static_cast<int64_t>(*n));
+}
 
 void raw_delete_cpu(void* p) {
-  if (!give_block(p)) g_host_cpu->raw_deleter()(p);
+  if (auto n = give_block(p)) report_to_profiler(p, -static_cast<int64_t>(*n));
+  else g_host_cpu->raw_deleter()(p);
 }
 
 struct CpuAllocator final : c10::Allocator {
   c10::DataPtr allocate(size_t n) override {
     if (tls_device_scope == 0 || n == 0) return g_host_cpu->allocate(n);
     void* p = take_block(n);
+    report_to_profiler(p, static_cast<int64_t>(n));
     return {p, p, &delete_cached_cpu, c10::Device(c10::DeviceType::CPU)};
   }
   c10::DeleterFnPtr raw_deleter() const override {

@@ -20,6 +20,7 @@
 #include <torch/library.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,10 +47,11 @@ void reset_peak(int dev);
 // Grow a storage on its own device (resize_ and the hooks).
 void resize_bytes(c10::StorageImpl* st, size_t n);
 // The block cache under device memory: take_block returns a 64-byte aligned
-// block of at least n bytes; give_block takes back what take_block gave
-// (false for any other pointer); empty_block_cache frees the idle blocks.
+// block of at least n bytes; give_block takes back what take_block gave and
+// returns its n (nullopt for any other pointer); empty_block_cache frees the
+// idle blocks.
 void* take_block(size_t n);
-bool give_block(void* p);
+std::optional<size_t> give_block(void* p);
 void empty_block_cache();
 // Makes the CPU allocator serve device scopes from the block cache.
 void install_cpu_allocator();
