@@ -7,6 +7,7 @@
 #include <c10/core/impl/alloc_cpu.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -110,6 +111,7 @@ constexpr size_t kMaxCachedBytes = size_t(1) << 30;
 
 // 64-byte steps up to 4 KiB, then 8 classes per power of two (<= 12.5% slack).
 size_t size_class(size_t n) {
+  if (n > (SIZE_MAX >> 1)) return n;  // no rounding past overflow: alloc_cpu refuses it
   if (n <= 4096) return std::max<size_t>(64, (n + 63) & ~size_t(63));
   const int shift = 63 - __builtin_clzll(n) - 3;
   const size_t step = size_t(1) << shift;
