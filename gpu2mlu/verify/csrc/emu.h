@@ -2,7 +2,7 @@
 //
 // The emulator is a PyTorch PrivateUse1 backend (renamed "mlu" from Python)
 // whose memory is ordinary host memory.  Sources, by concern:
-//   device_allocator.cpp  device index, guard, allocators, memory stats, pinned memory
+//   device_allocator.cpp  device index, guard, allocators, block cache, memory stats, pinned memory
 //   generators.cpp        per-device random generators
 //   fallback.cpp          the zero-copy boxed CPU fallback, basic kernels, autocast
 //   composites.cpp        kernels real MLUs have and CPU PyTorch lacks
