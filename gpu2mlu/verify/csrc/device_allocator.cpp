@@ -1,4 +1,4 @@
-// Devices, the device guard, allocators, memory statistics, pinned memory.
+// Devices, the device guard, allocators and their block cache, memory statistics, pinned memory.
 
 #include "emu.h"
 
@@ -9,11 +9,17 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <pthread.h>
 
 namespace mlu_emu {
 
@@ -90,6 +96,117 @@ std::vector<int64_t> memory_stats(int d) {
 
 void reset_peak(int d) { g_stats[d].peak.store(g_stats[d].current.load()); }
 
+// ---------------------------------------------------------------- block cache
+
+// Freed device memory is kept for reuse, as a device's caching allocator
+// keeps it.  Without it, each result came fresh from malloc, which handed
+// freed memory back to the system (the autograd device thread's arena most of
+// all), and the next op paid a page fault per 4 KiB it wrote: 2,600 to 3,800
+// faults a step of benchmarks/verify_overhead.py, a third of its time.
+// Blocks are keyed by a size class; the cache holds at most kMaxCachedBytes.
+
+namespace {
+
+constexpr size_t kMaxCachedBytes = size_t(1) << 30;
+
+// 64-byte steps up to 4 KiB, then 8 classes per power of two (<= 12.5% slack).
+size_t size_class(size_t n) {
+  if (n > (SIZE_MAX >> 1)) return n;  // no rounding past overflow: alloc_cpu refuses it
+  if (n <= 4096) return std::max<size_t>(64, (n + 63) & ~size_t(63));
+  const int shift = 63 - __builtin_clzll(n) - 3;
+  const size_t step = size_t(1) << shift;
+  return (n + step - 1) & ~(step - 1);
+}
+
+struct Block {
+  size_t cls;  // its size class (the bytes it has)
+  size_t n;    // the bytes asked for
+};
+
+struct BlockCache {
+  std::mutex mu;
+  std::unordered_map<void*, Block> live;                // handed out
+  std::unordered_map<size_t, std::vector<void*>> idle;  // class -> cached blocks
+  size_t cached = 0;                                    // bytes in idle
+  size_t in_use = 0;                                    // bytes asked for, in live
+};
+
+BlockCache& block_cache() {
+  static BlockCache* c = [] {
+    auto* fresh = new BlockCache();  // leaked: blocks may be freed during static destruction
+    // A forked child (a DataLoader worker) must not inherit a held lock.
+    pthread_atfork([] { block_cache().mu.lock(); }, [] { block_cache().mu.unlock(); },
+                   [] { block_cache().mu.unlock(); });
+    return fresh;
+  }();
+  return *c;
+}
+
+thread_local int tls_device_scope = 0;
+
+}  // namespace
+
+void* take_block(size_t n) {
+  const size_t cls = size_class(n);
+  auto& c = block_cache();
+  {
+    std::lock_guard<std::mutex> lk(c.mu);
+    auto it = c.idle.find(cls);
+    if (it != c.idle.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.cached -= cls;
+      c.live.emplace(p, Block{cls, n});
+      c.in_use += n;
+      return p;
+    }
+  }
+  void* p = c10::alloc_cpu(cls);
+  std::lock_guard<std::mutex> lk(c.mu);
+  c.live.emplace(p, Block{cls, n});
+  c.in_use += n;
+  return p;
+}
+
+std::optional<size_t> give_block(void* p) {
+  auto& c = block_cache();
+  std::unique_lock<std::mutex> lk(c.mu);
+  auto it = c.live.find(p);
+  if (it == c.live.end()) return std::nullopt;
+  const Block b = it->second;
+  c.live.erase(it);
+  c.in_use -= b.n;
+  if (c.cached + b.cls <= kMaxCachedBytes) {
+    c.idle[b.cls].push_back(p);
+    c.cached += b.cls;
+    return b.n;
+  }
+  lk.unlock();
+  c10::free_cpu(p);
+  return b.n;
+}
+
+size_t block_bytes_in_use() {
+  auto& c = block_cache();
+  std::lock_guard<std::mutex> lk(c.mu);
+  return c.in_use;
+}
+
+void empty_block_cache() {
+  auto& c = block_cache();
+  std::unordered_map<size_t, std::vector<void*>> idle;
+  {
+    std::lock_guard<std::mutex> lk(c.mu);
+    idle.swap(c.idle);
+    c.cached = 0;
+  }
+  for (auto& [cls, blocks] : idle)
+    for (void* p : blocks) c10::free_cpu(p);
+}
+
+DeviceAllocScope::DeviceAllocScope() { ++tls_device_scope; }
+DeviceAllocScope::~DeviceAllocScope() { --tls_device_scope; }
+
 // ---------------------------------------------------------------- allocators
 
 namespace {
@@ -105,13 +222,13 @@ struct BlockHeader {
 void delete_block(void* base) {
   auto* h = static_cast<BlockHeader*>(base);
   note_free(h->device, static_cast<int64_t>(h->nbytes));
-  c10::free_cpu(base);
+  give_block(base);
 }
 
 struct MluAllocator final : c10::Allocator {
   c10::DataPtr allocate(size_t n) override {
     int dev = tls_device;
-    void* base = c10::alloc_cpu(n + kHeader);
+    void* base = take_block(n + kHeader);
     auto* h = static_cast<BlockHeader*>(base);
     h->nbytes = n;
     h->device = dev;
@@ -125,6 +242,46 @@ struct MluAllocator final : c10::Allocator {
   }
 };
 MluAllocator g_alloc;
+
+// The CPU allocator, wrapped: what CPU kernels allocate while they compute
+// for the device (inside a DeviceAllocScope) is device memory, so it comes
+// from the block cache; everything else goes to PyTorch's own allocator.
+// Cached blocks are plain aligned host blocks (data == context), so
+// raw_allocate works on them too, and raw_deallocate tells them apart.
+c10::Allocator* g_host_cpu = nullptr;
+
+// torch.profiler(profile_memory=True) saw these blocks as CPU memory when
+// PyTorch's allocator made them; it still does.
+void report_to_profiler(void* p, int64_t delta) {
+  if (!c10::memoryProfilingEnabled()) return;
+  c10::reportMemoryUsageToProfiler(p, delta, block_bytes_in_use(), 0,
+                                   c10::Device(c10::DeviceType::CPU));
+}
+
+void delete_cached_cpu(void* p) {
+  if (auto n = give_block(p)) report_to_profiler(p, -static_cast<int64_t>(*n));
+}
+
+void raw_delete_cpu(void* p) {
+  if (auto n = give_block(p)) report_to_profiler(p, -static_cast<int64_t>(*n));
+  else g_host_cpu->raw_deleter()(p);
+}
+
+struct CpuAllocator final : c10::Allocator {
+  c10::DataPtr allocate(size_t n) override {
+    if (tls_device_scope == 0 || n == 0) return g_host_cpu->allocate(n);
+    void* p = take_block(n);
+    report_to_profiler(p, static_cast<int64_t>(n));
+    return {p, p, &delete_cached_cpu, c10::Device(c10::DeviceType::CPU)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override {
+    return g_host_cpu->raw_deleter() ? &raw_delete_cpu : nullptr;
+  }
+  void copy_data(void* dst, const void* src, size_t n) const override {
+    g_host_cpu->copy_data(dst, src, n);
+  }
+};
+CpuAllocator g_cpu_alloc;
 
 // "Pinned" host memory is plain host memory whose blocks we remember, so
 // Tensor.is_pinned() can say yes.
@@ -158,6 +315,13 @@ PinnedAllocator g_pinned_alloc;
 }  // namespace
 
 c10::Allocator* device_allocator() { return &g_alloc; }
+
+void install_cpu_allocator() {
+  if (g_host_cpu) return;
+  g_host_cpu = c10::GetCPUAllocator();
+  c10::SetCPUAllocator(&g_cpu_alloc, /*priority=*/1);
+}
+
 c10::Allocator* pinned_allocator() { return &g_pinned_alloc; }
 
 bool is_pinned_ptr(const void* data) {

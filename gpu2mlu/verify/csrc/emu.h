@@ -2,7 +2,7 @@
 //
 // The emulator is a PyTorch PrivateUse1 backend (renamed "mlu" from Python)
 // whose memory is ordinary host memory.  Sources, by concern:
-//   device_allocator.cpp  device index, guard, allocators, memory stats, pinned memory
+//   device_allocator.cpp  device index, guard, allocators, block cache, memory stats, pinned memory
 //   generators.cpp        per-device random generators
 //   fallback.cpp          the zero-copy boxed CPU fallback, basic kernels, autocast
 //   composites.cpp        kernels real MLUs have and CPU PyTorch lacks
@@ -16,9 +16,11 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/Allocator.h>
+#include <c10/util/SmallVector.h>
 #include <torch/library.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +46,22 @@ std::vector<int64_t> memory_stats(int dev);  // current, peak, allocs, frees
 void reset_peak(int dev);
 // Grow a storage on its own device (resize_ and the hooks).
 void resize_bytes(c10::StorageImpl* st, size_t n);
+// The block cache under device memory: take_block returns a 64-byte aligned
+// block of at least n bytes; give_block takes back what take_block gave and
+// returns its n (nullopt for any other pointer); empty_block_cache frees the
+// idle blocks.
+void* take_block(size_t n);
+std::optional<size_t> give_block(void* p);
+void empty_block_cache();
+// Makes the CPU allocator serve device scopes from the block cache.
+void install_cpu_allocator();
+// While alive, this thread's CPU allocations are device memory (block cache).
+struct DeviceAllocScope {
+  DeviceAllocScope();
+  ~DeviceAllocScope();
+  DeviceAllocScope(const DeviceAllocScope&) = delete;
+  DeviceAllocScope& operator=(const DeviceAllocScope&) = delete;
+};
 
 // ---- generators (generators.cpp)
 // Per-device default generator: the CPU mt19937 engine, tagged with the MLU
@@ -60,12 +78,15 @@ MluGenerator* mlu_gen(c10::DeviceIndex i);
 // A fresh CPU storage adopted as MLU memory without copying.
 c10::Storage adopt_storage(const c10::Storage& cpu, c10::DeviceIndex dev);
 
-// State of one fallback call: MLU argument <-> CPU alias bookkeeping.
+// State of one fallback call: MLU argument <-> CPU alias bookkeeping.  What
+// the CPU kernels allocate meanwhile is device memory (the scope).
 struct Aliaser {
+  DeviceAllocScope scope;
   c10::DeviceIndex device = 0;
-  std::vector<std::pair<c10::StorageImpl*, c10::Storage>> storages;  // mlu -> alias
-  std::vector<std::pair<at::Tensor, at::Tensor>> tensors;           // mlu, alias
-  std::vector<std::pair<c10::StorageImpl*, c10::Storage>> adopted;  // cpu -> mlu
+  // Inline room for a typical op's arguments: no heap allocation per call.
+  c10::SmallVector<std::pair<c10::StorageImpl*, c10::Storage>, 4> storages;  // mlu -> alias
+  c10::SmallVector<std::pair<at::Tensor, at::Tensor>, 4> tensors;           // mlu, alias
+  c10::SmallVector<std::pair<c10::StorageImpl*, c10::Storage>, 2> adopted;  // cpu -> mlu
 
   c10::Storage alias_storage(const c10::Storage& s);
   at::Tensor to_cpu(const at::Tensor& t);

@@ -52,6 +52,7 @@ struct RegisterHooks {
     static MluHooks hooks;
     at::RegisterPrivateUse1HooksInterface(&hooks);
     c10::SetAllocator(kMLU, device_allocator());
+    install_cpu_allocator();
   }
 } g_register_hooks;
 
@@ -94,6 +95,7 @@ void op_set_rng_state(int64_t d, const at::Tensor& state) {
   std::lock_guard<std::mutex> lk(g->mutex_);
   g->set_state(*state.unsafeGetTensorImpl());
 }
+void op_empty_cache() { empty_block_cache(); }
 bool op_is_pinned_ptr(int64_t addr) {
   return is_pinned_ptr(reinterpret_cast<const void*>(addr));
 }
@@ -110,6 +112,7 @@ TORCH_LIBRARY(mlu_emu, m) {
   m.def("get_rng_state(int device) -> Tensor", &op_get_rng_state);
   m.def("set_rng_state(int device, Tensor state) -> ()", &op_set_rng_state);
   m.def("is_pinned_ptr(int addr) -> bool", &op_is_pinned_ptr);
+  m.def("empty_cache() -> ()", &op_empty_cache);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 """torch.mlu memory statistics, read from the emulator's per-device counters.
 
-The emulator has no caching allocator, so "reserved" equals "allocated".
+The emulator keeps freed device memory for reuse in host memory, but counts
+only what tensors hold, so "reserved" equals "allocated"; empty_cache() gives
+the kept memory back to the system.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def reset_accumulated_memory_stats(device=None) -> None:
 
 
 def empty_cache() -> None:
-    pass
+    _ops.empty_cache()
 
 
 def mem_get_info(device=None) -> tuple[int, int]:
