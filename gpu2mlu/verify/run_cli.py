@@ -14,6 +14,7 @@ from typing import Sequence
 from . import api_surface, build, calllog, compat, events, runner
 
 EXIT_SETUP = 2
+EXIT_WRITE = 3  # --log / --report could not be written (as the converter's exit 3)
 DEFAULT_DEVICES = 2
 
 
@@ -103,12 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
               "(cached for later runs)", file=sys.stderr)
     try:
         _write_outputs(ns, calls, command, result, wall)
+        unwritten = None
     except OSError as exc:
-        print(f"gpu2mlu run: error: cannot write {exc.filename or ''}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 3
-    if not ns.quiet:
+        unwritten = f"cannot write {exc.filename or ''}: {exc.strerror or exc}"
+    if not ns.quiet:  # the summary even when the files could not be written: the run happened
         print(render(result), file=sys.stderr)
+    if unwritten:
+        print(f"gpu2mlu run: error: {unwritten}", file=sys.stderr)
+        return EXIT_WRITE
     if ns.strict and result.exit_code == 0 and (
             result.summary.problems or any(c.status in calllog.NEEDS_A_HUMAN for c in calls)):
         return 1

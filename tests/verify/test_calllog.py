@@ -100,3 +100,11 @@ def test_run_cli_refuses_bad_setups_with_exit_2(tmp_path, capsys, monkeypatch):
     except SystemExit as exc:
         assert exc.code == 2
     assert "no COMMAND given" in capsys.readouterr().err
+
+
+def test_an_unwritable_log_exits_3_after_the_summary(emulator, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli.main(["--log", "/proc/no-such-folder/calls.json", "--", "true"]) == 3
+    err = capsys.readouterr().err
+    assert "gpu2mlu run: command exited with 0" in err  # the run happened: its summary is shown
+    assert err.rstrip().endswith("cannot write /proc/no-such-folder: No such file or directory")
