@@ -154,6 +154,11 @@ def test_converted_package_trains_under_verify_like_the_original_on_cpu(name, tm
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     cpu_out, cpu_err = cpu.communicate(timeout=600)
     mlu_out, mlu_err = mlu.communicate(timeout=600)
+    # The original tree, unconverted, with CUDA mapped at run time: the same numbers as the
+    # converted tree under verify, bit for bit, and its CUDA calls attributed to the package.
+    run = subprocess.run([sys.executable, "-m", "gpu2mlu", "run", "--", sys.executable, script,
+                          str(src), "cuda"], cwd=cwd, env=_env(), capture_output=True, text=True,
+                         timeout=600)
 
     assert cpu.returncode == 0, f"CPU run of the original failed:\n{cpu_err[-4000:]}"
     assert mlu.returncode == 0, f"the converted {name} failed under verify:\n{mlu_err[-4000:]}"
@@ -165,6 +170,11 @@ def test_converted_package_trains_under_verify_like_the_original_on_cpu(name, tm
     else:
         assert "problems: none" in mlu_err, mlu_err[-4000:]
     assert "devices used: mlu:0" in mlu_err, mlu_err[-4000:]
+
+    assert run.returncode == 0, f"the original {name} failed under gpu2mlu run:\n{run.stderr[-4000:]}"
+    assert _losses(run.stdout) == _losses(mlu_out), f"{name}: run (original) and verify differ"
+    package = name.replace("-", "_")
+    assert f"[{package}]" in run.stderr and "dependencies: " + package in run.stderr, run.stderr[-4000:]
 
     expected, got = _losses(cpu_out), _losses(mlu_out)
     assert [s for s, _ in expected] == list(range(steps)), cpu_out

@@ -1,7 +1,8 @@
 """Shared by the corpus drivers: which tree to import, the device, and the loss lines.
 
 A driver runs as ``python DRIVER.py ROOT DEVICE``: ROOT is the unpacked wheel (the original, for
-the CPU reference run) or its converted copy (under ``gpu2mlu verify``, DEVICE ``mlu``). The driver
+the CPU reference run, and under ``gpu2mlu run`` with DEVICE ``cuda``) or its converted copy (under
+``gpu2mlu verify``, DEVICE ``mlu``). The driver
 never edits the code it imports; it only builds a tiny model, makes synthetic data and trains.
 Each step prints ``step N loss HEX`` with ``float.hex`` of the loss, so the test compares bits.
 """
@@ -30,6 +31,12 @@ def setup(package: str, *, skip_init: bool = False):
         pkg.__file__ = str(root / package / "__init__.py")
         sys.modules[package] = pkg
     return root, device
+
+
+def device_type(device: str) -> str:
+    """The type tensors end up on: under `gpu2mlu run` a "cuda" device is mapped to the MLU (a
+    comparison with "cuda" in the driver's own code would see "mlu", as the run mode documents)."""
+    return "mlu" if device == "cuda" else device
 
 
 def check_imported_from(module, root: Path) -> None:

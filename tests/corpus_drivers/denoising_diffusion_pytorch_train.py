@@ -14,7 +14,7 @@ the submodules are imported without it (see _common.setup).
 import torch
 import torch.nn.functional as F
 
-from _common import check_imported_from, report, setup
+from _common import check_imported_from, device_type, report, setup
 
 root, device = setup("denoising_diffusion_pytorch", skip_init=True)
 
@@ -41,7 +41,7 @@ for img in images:
     opt.step()
     report(step, loss)
     step += 1
-assert diffusion.device.type == device, diffusion.device
+assert diffusion.device.type == device_type(device), diffusion.device
 
 # 2. Karras U-Net 1D with flash attention, trained to denoise
 torch.manual_seed(0)

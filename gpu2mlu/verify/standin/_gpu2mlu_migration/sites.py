@@ -7,7 +7,8 @@ Each source file is classified once (a dict lookup per call after that):
 - the standard library and frames without a file ("<frozen importlib._bootstrap>"): PASS (looked
   through: the frame above decides);
 - a file in a site-packages/dist-packages folder, or below a sys.path entry outside the project root
-  (GPU2MLU_RUN_ROOT): a dependency, whose package is the first path component below that folder;
+  (GPU2MLU_RUN_ROOT, and the folder of the script Python runs): a dependency, whose package is
+  the first path component below that folder;
 - anything else: the project's own code (package None).
 """
 
@@ -51,6 +52,15 @@ _stdlib = tuple({_folder(p) for key in ("stdlib", "platstdlib")
                  if (p := sysconfig.get_paths().get(key))})
 _root = _folder(os.environ.get(ROOT_ENV) or os.getcwd())
 
+
+def _main_script_folder() -> str | None:
+    # `python /elsewhere/train.py` run from another folder: the script's folder is the project's too
+    script = sys.argv[0] if sys.argv else ""
+    return _folder(os.path.dirname(os.path.abspath(script))) if os.path.isfile(script) else None
+
+
+_roots = tuple(r for r in (_root, _main_script_folder()) if r)
+
 # filename -> (kind, package, hidden); _paths: filename -> absolute path (for the log)
 _files: dict[str, tuple[int, str | None, bool]] = {}
 _paths: dict[str, str] = {}
@@ -79,7 +89,7 @@ def _on_path_outside_project(path: str) -> tuple[str, ...] | None:
         folder = _folder(entry or ".")
         if path.startswith(folder) and len(folder) > len(best):
             best = folder
-    if best and not best.startswith(_root):
+    if best and not best.startswith(_roots):
         return tuple(path[len(best):].split(os.sep))
     return None
 
