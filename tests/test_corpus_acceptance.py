@@ -55,13 +55,9 @@ TRAINED = {
     "denoising-diffusion-pytorch": ("denoising_diffusion_pytorch_train.py", 6, 0.0, "", ()),
 }
 # CPU fallbacks verify reports for a package, each with why it is expected; any other problem
-# fails. isneginf: the emulator runs scaled_dot_product_attention as PyTorch's decomposition,
-# whose math path calls it, and the op-coverage model counts it although torch_mlu's 2.4 list
-# has scaled_dot_product_attention as one kernel (a known over-count of ops inside composites).
-EXPECTED_FALLBACKS = {
-    "denoising-diffusion-pytorch": {"aten::isneginf.out": "inside scaled_dot_product_attention's math path"},
-    "vit-pytorch": {"aten::isneginf.out": "inside scaled_dot_product_attention's math path"},
-}
+# fails. None is expected now: isneginf inside scaled_dot_product_attention's math path was
+# reported until _safe_softmax ran whole on the CPU (torch_mlu's 2.4 list has SDPA as one kernel).
+EXPECTED_FALLBACKS: dict[str, dict[str, str]] = {}
 PROBLEM = re.compile(r"^\s+([a-z-]+): (\S+) at ", re.M)
 STEP = re.compile(r"^step (\d+) loss (\S+)$", re.M)
 # The runtime deps of the trained packages (the `corpus` extra of pyproject.toml).

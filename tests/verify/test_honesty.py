@@ -67,6 +67,28 @@ def test_op_without_mlu_kernel_is_a_cpu_fallback_at_the_call_site(emulator, tmp_
     assert len(r.summary.problems) == 1
 
 
+def test_ops_inside_a_covered_composite_are_not_cpu_fallbacks(emulator, tmp_path):
+    """SDPA's math path (a mask, no flash) calls _safe_softmax, whose decomposition calls
+    isneginf; a real MLU runs SDPA as one kernel, so neither is a fallback there."""
+    r = emulator.run(tmp_path, """
+        import torch, torch_mlu
+        q = torch.randn(2, 2, 4, 8, device="mlu", requires_grad=True)
+        mask = torch.ones(4, 4, dtype=torch.bool, device="mlu").tril()
+        from torch.nn.attention import SDPBackend, sdpa_kernel
+        with sdpa_kernel(SDPBackend.MATH):
+            out = torch.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=mask)
+            out.sum().backward()
+            cpu = q.detach().cpu().requires_grad_()
+            ref = torch.nn.functional.scaled_dot_product_attention(cpu, cpu, cpu,
+                                                                   attn_mask=mask.cpu())
+            ref.sum().backward()
+        assert torch.equal(out.detach().cpu(), ref.detach()) and torch.equal(q.grad.cpu(), cpu.grad)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert "is not currently supported on the MLU backend" not in r.stderr
+    assert not _problems(r, "cpu-fallback"), r.summary.problems
+
+
 def test_backward_fallback_is_attributed_to_the_backward_call(emulator, tmp_path):
     r = emulator.run(tmp_path, """
         import torch, torch_mlu

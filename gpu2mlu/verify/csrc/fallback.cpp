@@ -514,6 +514,11 @@ TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
         "smooth_l1_loss"}) {
     m.impl(name, torch::CppFunction::makeFromBoxedFunction<&mlu_fallback>());
   }
+  // Composites that exist only inside an op torch_mlu has one MLU kernel for
+  // (mlu_kernels/internals.toml): run whole on the CPU, so the public ops they
+  // call (isneginf inside scaled_dot_product_attention's math path) are not
+  // counted as CPU fallbacks a real MLU would take.  Same composite, same bits.
+  m.impl("_safe_softmax", torch::CppFunction::makeFromBoxedFunction<&mlu_fallback>());
 }
 
 // copy_ hands every copy involving a PrivateUse1 tensor to _copy_from.  The
