@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import json
 import os
 import string
 from pathlib import Path
 
 from gpu2mlu import __version__
+from gpu2mlu.verify import events
 from gpu2mlu.report.model import RunResult, summarize
 from gpu2mlu.results import CONVERTED, UNCHANGED, Change, FileResult, Finding
 
@@ -59,10 +59,15 @@ def _key(rec: dict) -> tuple:
 
 def read(path: Path) -> list[Call]:
     """All calls of a run's event log, one per distinct call and site, most frequent first."""
+    return fold(events.load(path))
+
+
+def fold(records) -> list[Call]:
+    """All calls of a run's event records (events.Summary.records), one per call and site."""
     first: dict[tuple[int, int], dict] = {}
     counts: dict[tuple[int, int], int] = {}
     shell_calls: list[dict] = []
-    for rec in _records(path):
+    for rec in records:
         kind = rec.get("kind")
         if kind == "run-call":
             if rec.get("id", 0) == 0 and rec.get("file") is None and rec.get("rule") == "launch":
@@ -92,18 +97,6 @@ def _shell_site(rec: dict) -> dict:
     if len(words) >= 2 and os.path.basename(words[0]) in _SHELLS and not words[1].startswith("-"):
         return {**rec, "where": words[1], "file": words[1]}
     return rec
-
-
-def _records(path: Path):
-    if not path.exists():
-        return
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            rec = json.loads(raw)
-        except json.JSONDecodeError:
-            continue  # a torn line of a killed process
-        if isinstance(rec, dict):
-            yield rec
 
 
 def to_json(calls: list[Call], command, exit_code: int, problems=()) -> dict:

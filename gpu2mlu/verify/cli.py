@@ -65,12 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(result: runner.VerifyResult, quiet: bool, label: str = "", mode: str = "verify") -> None:
-    if not result.torch_tested:
-        print(f"gpu2mlu verify: warning: torch {result.torch_version} is untested "
-              f"(tested: {', '.join(compat.TESTED)})", file=sys.stderr)
-    if result.build_seconds:
-        print(f"gpu2mlu verify: built the MLU emulator in {result.build_seconds:.1f} s "
-              "(cached for later runs)", file=sys.stderr)
+    run_cli.print_notes("gpu2mlu verify", result)
     if not quiet:
         if label:
             print(label, file=sys.stderr)

@@ -53,6 +53,7 @@ class Summary:
     saved: list[str | None] = dataclasses.field(default_factory=list)  # torch.save paths, in order
     started: int = 0  # processes that started (also those the emulator never saw)
     torch_mlu_version: str | None = None  # of the first process that imported torch_mlu
+    records: list[dict] = dataclasses.field(default_factory=list)  # the log as read (run's calls)
 
     @property
     def devices(self) -> list[int]:
@@ -132,17 +133,21 @@ def read(path: Path, faults: Path | None = None, grace: float = 2.0) -> Summary:
     summary.apis = dict(sorted(apis.items()))
     summary.started = len(started)
     summary.problems = list(problems.values())
+    summary.records = records
     return summary
 
 
-def _load(path: Path) -> list[dict]:
+def load(path: Path) -> list[dict]:
+    """Every record of a log, skipping torn lines."""
     records = []
     if path.exists():
         for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
-                records.append(json.loads(raw))
+                rec = json.loads(raw)
             except json.JSONDecodeError:
                 continue  # a process killed mid-write leaves a torn line
+            if isinstance(rec, dict):
+                records.append(rec)
     return records
 
 
@@ -154,7 +159,7 @@ def _settle(path: Path, faults: Path, grace: float) -> list[dict]:
     """
     deadline = time.monotonic() + grace
     while True:
-        records = _load(path)
+        records = load(path)
         done = {r.get("pid") for r in records if r.get("kind") == "process-exit"}
         if faults.is_dir():
             done |= {int(f.stem) for f in faults.glob("*.txt") if f.stem.isdigit()}

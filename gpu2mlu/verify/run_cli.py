@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from gpu2mlu.errors import WriteError, io_message
+from gpu2mlu.inplace.journal import write_atomically
+
 from . import api_surface, build, calllog, compat, events, runner
 
 EXIT_SETUP = 2
@@ -96,17 +99,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stopped("gpu2mlu run", exc)
     wall = time.monotonic() - started
     calls = result.calls
-    if not result.torch_tested:
-        print(f"gpu2mlu run: warning: torch {result.torch_version} is untested "
-              f"(tested: {', '.join(compat.TESTED)})", file=sys.stderr)
-    if result.build_seconds:
-        print(f"gpu2mlu run: built the MLU emulator in {result.build_seconds:.1f} s "
-              "(cached for later runs)", file=sys.stderr)
+    print_notes("gpu2mlu run", result)
     try:
         _write_outputs(ns, calls, command, result, wall)
         unwritten = None
-    except OSError as exc:
-        unwritten = f"cannot write {exc.filename or ''}: {exc.strerror or exc}"
+    except WriteError as exc:
+        unwritten = str(exc)
+    except OSError as exc:  # the folder could not be made
+        unwritten = f"cannot write {io_message(exc)}"
     if not ns.quiet:  # the summary even when the files could not be written: the run happened
         print(render(result), file=sys.stderr)
     if unwritten:
@@ -126,6 +126,16 @@ def run_stoppable(config: runner.VerifyConfig) -> runner.VerifyResult:
 
     with _stop_signals_raise():
         return runner.run(config)
+
+
+def print_notes(prog: str, result: runner.VerifyResult) -> None:
+    """What the user should know about the set-up: an untested torch, a fresh emulator build."""
+    if not result.torch_tested:
+        print(f"{prog}: warning: torch {result.torch_version} is untested "
+              f"(tested: {', '.join(compat.TESTED)})", file=sys.stderr)
+    if result.build_seconds:
+        print(f"{prog}: built the MLU emulator in {result.build_seconds:.1f} s "
+              "(cached for later runs)", file=sys.stderr)
 
 
 def stopped(prog: str, exc: KeyboardInterrupt) -> int:
@@ -175,13 +185,7 @@ def _write_outputs(ns, calls, command, result, wall: float) -> None:
 def _write(path: Path, text: str) -> None:
     """Whole or nothing: a reader never sees half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomically(path, text.encode("utf-8"), 0o644)
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ def run(config: VerifyConfig, echo: capture.Echo | None = None) -> VerifyResult:
         except FileNotFoundError:
             raise compat.SetupError(f"command not found: {config.command[0]}") from None
         summary = events.read(log)
-        calls = calllog.read(log) if config.mode == "run" else []
+        calls = calllog.fold(summary.records) if config.mode == "run" else []
         shutil.rmtree(events.faults_dir(log), ignore_errors=True)
     failed = events.exit_problem(code, config.command)
     if failed is not None:
