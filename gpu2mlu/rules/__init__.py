@@ -271,6 +271,28 @@ def _load_native(rs: RuleSet) -> None:
     rs.native = NativeRules(tuple(table["includes"]["headers"]), identifier)
 
 
+DEVICE_ARG_VALUES = ("device", "device_type", "devices", "map_location", "backend", "profiler_key",
+                     "activities")
+
+
+def _load_runtime(rs: RuleSet) -> None:
+    table = load_table("runtime.toml")
+    rows = []
+    for i, raw in enumerate(table["device_args"]):
+        unknown = set(raw) - {"names", "keyword", "position", "value", "rule"}
+        value = raw.get("value", "device")
+        if unknown or value not in DEVICE_ARG_VALUES or not raw.get("names") or not raw.get("keyword"):
+            raise RuleTableError(f"runtime.toml device_args #{i + 1}: unknown keys {sorted(unknown)}, "
+                                 f"or value not one of {DEVICE_ARG_VALUES}, or no names/keyword")
+        rows.append({"names": list(raw["names"]), "keyword": raw["keyword"],
+                     "position": raw.get("position"), "value": value,
+                     "rule": raw.get("rule", "device-literal")})
+    rs.device_args = tuple(rows)
+    rs.run_skip_families = tuple(table["in_process"]["skip_families"])
+    rs.cuda_absent_answers = dict(table["identity"]["absent"])
+    rs.cuda_absent_packages = tuple(table["identity"]["cuda_absent"])
+
+
 @functools.lru_cache(maxsize=None)
 def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     """All rules for one PyTorch line of torch_mlu ("2.1", "2.3" or "2.4")."""
@@ -286,4 +308,5 @@ def load_ruleset(line: str = DEFAULT_LINE) -> RuleSet:
     _load_findings(rs)
     _load_packages(rs, line)
     _load_native(rs)
+    _load_runtime(rs)
     return rs

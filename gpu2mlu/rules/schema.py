@@ -281,6 +281,12 @@ class RuleSet:
     exact_literals: dict[str, str] = field(default_factory=dict)
     device_code: DeviceCode = field(default_factory=lambda: DeviceCode())
     env: dict[str, EnvRule] = field(default_factory=dict)
+    # runtime.toml, for `gpu2mlu run`: which torch callables take a device (rows of names, keyword,
+    # position, value, rule), the families the in-process layer leaves alone, the identity policy
+    device_args: tuple = ()
+    run_skip_families: tuple[str, ...] = ()
+    cuda_absent_answers: dict = field(default_factory=dict)
+    cuda_absent_packages: tuple[str, ...] = ()
     nccl_env_prefixes: tuple[str, ...] = ()
     cuda_env_prefixes: tuple[str, ...] = ()  # unmapped CUDA_* names: reported (GM404)
     packages: dict[str, str] = field(default_factory=dict)

@@ -1,8 +1,9 @@
 """The mapping table `gpu2mlu run` hands to every process of the run (GPU2MLU_RUN_MAP).
 
 One source of truth: the converter's RuleSet for the torch_mlu line (torch_api.toml, literals.toml,
-env.toml, packages.toml) plus runtime.toml, written as JSON because the stand-in's
-_gpu2mlu_migration runs inside the user's interpreter and must not import gpu2mlu.
+env.toml, packages.toml, and runtime.toml, which the rules loader checks with the others), written
+as JSON because the stand-in's _gpu2mlu_migration runs inside the user's interpreter and must not
+import gpu2mlu.
 
 {"format": 1, "line": "2.4",
  "names": {"torch.cuda.is_available": {"status": "mapped", "to": "torch.mlu.is_available",
@@ -31,7 +32,6 @@ from typing import Iterable
 FORMAT = 1
 MAP_ENV = "GPU2MLU_RUN_MAP"  # path of the JSON file, for every process of a run
 ROOT_ENV = "GPU2MLU_RUN_ROOT"  # the project's root (the command's working directory at start)
-VALUES = ("device", "device_type", "devices", "map_location", "backend", "profiler_key", "activities")
 
 
 def status(entry) -> str:
@@ -91,34 +91,16 @@ def env(rs) -> dict:
     return {"renamed": renamed, "unsupported": unsupported, "different": different, "prefixes": prefixes}
 
 
-def device_args(table: dict) -> list[dict]:
-    rows = []
-    for i, raw in enumerate(table["device_args"]):
-        unknown = set(raw) - {"names", "keyword", "position", "value", "rule"}
-        value = raw.get("value", "device")
-        if unknown or value not in VALUES or not raw.get("names") or not raw.get("keyword"):
-            from gpu2mlu.rules import RuleTableError
-
-            raise RuleTableError(f"runtime.toml device_args #{i + 1}: unknown keys {sorted(unknown)}, "
-                                 f"or value not one of {VALUES}, or no names/keyword")
-        rows.append({"names": list(raw["names"]), "keyword": raw["keyword"],
-                     "position": raw.get("position"), "value": value,
-                     "rule": raw.get("rule", "device-literal")})
-    return rows
-
-
 def cuda_only_packages(rs) -> list[str]:
     """packages.toml [cuda_only]: import names of packages that run on NVIDIA GPUs only."""
     return sorted(rs.packages)
 
 
 def build(line: str, cuda_absent: Iterable[str] = ()) -> dict:
-    from gpu2mlu.rules import load_ruleset, load_table
+    from gpu2mlu.rules import load_ruleset
 
     rs = load_ruleset(line)
-    runtime = load_table("runtime.toml")
-    identity = runtime["identity"]
-    absent = sorted(set(cuda_only_packages(rs)) | set(identity["cuda_absent"]) | set(cuda_absent))
+    absent = sorted(set(cuda_only_packages(rs)) | set(rs.cuda_absent_packages) | set(cuda_absent))
     return {
         "format": FORMAT,
         "line": line,
@@ -127,10 +109,10 @@ def build(line: str, cuda_absent: Iterable[str] = ()) -> dict:
         "backends": dict(rs.backends),
         "exact": dict(rs.exact_literals),
         "env": env(rs),
-        "device_args": device_args(runtime),
+        "device_args": [dict(row) for row in rs.device_args],
         "profiler_calls": sorted(rs.profiler_calls),
-        "skip_families": list(runtime["in_process"]["skip_families"]),
-        "identity": {"absent": dict(identity["absent"]), "cuda_absent": absent},
+        "skip_families": list(rs.run_skip_families),
+        "identity": {"absent": dict(rs.cuda_absent_answers), "cuda_absent": absent},
     }
 
 
